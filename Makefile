@@ -1,0 +1,50 @@
+# pyo3-detach + jsrun. `make demo` runs the main job, `make test` every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PY311 ?= python3.11
+VENVS := target/venvs
+# The free-threaded interpreter: $PYTHON_FT, python3.14t/3.13t on PATH, or built once
+# into ~/.cache (scripts/python-ft).
+PYFT = $(shell scripts/python-ft)
+
+help:
+	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
+	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
+
+.PHONY: help demo test test-rust test-python test-python-311 test-python-ft python-ft
+
+python-ft:
+	@scripts/python-ft >/dev/null
+
+# Build an example extension into a venv: $(call develop,VENV_PYTHON,TARGET_DIR,MANIFEST)
+define develop
+	VIRTUAL_ENV=$$(dirname $$(dirname $(1))) CARGO_TARGET_DIR=$(2) maturin develop -q -m $(3) >/dev/null
+endef
+
+demo: python-ft
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft); \
+	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
+	PYTHON_GIL=0 $$py -W error::RuntimeWarning examples/detach-demo/demo.py
+
+test: test-rust test-python
+
+test-rust:
+	cargo test --workspace --all-targets
+	cargo test --workspace --doc
+
+test-python: test-python-311 test-python-ft
+
+# tests/gil-control: PyO3 0.27 without #[ft_module], the negative control.
+test-python-311:
+	@py=$$(scripts/venv $(PY311) $(VENVS)/py311); \
+	$(call develop,$$py,target/py311,examples/detach-demo/Cargo.toml); \
+	$(call develop,$$py,target/py311-control,tests/gil-control/Cargo.toml); \
+	$$py -m pytest -q tests/python
+
+test-python-ft: python-ft
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft); \
+	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
+	$(call develop,$$py,target/ft-control,tests/gil-control/Cargo.toml); \
+	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q tests/python

@@ -1,0 +1,140 @@
+//! Every misuse of the attributes, as errors spanned on the user's tokens.
+
+use crate::ast::{FnModel, UnsafeStatic};
+use crate::attr::push;
+use syn::spanned::Spanned;
+
+/// Checks one function under `#[blocking_detached]`. `standalone`: the attribute is
+/// on this function itself (not on its `impl` block), so a body without waits is an
+/// error here.
+pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, errors: &mut Option<syn::Error>) {
+    if model.is_async && (standalone || !model.sites.is_empty()) {
+        push(
+            errors,
+            syn::Error::new_spanned(
+                sig.asyncness,
+                "#[blocking_detached] is for synchronous code: an `async fn` must await its waits \
+                 (an async channel, `JoinHandle` of an async runtime) instead of blocking a thread",
+            ),
+        );
+        return;
+    }
+    if standalone && model.sites.is_empty() {
+        push(
+            errors,
+            syn::Error::new_spanned(
+                &sig.ident,
+                format!(
+                    "#[blocking_detached] on `{}`, which has no blocking wait: an annotation that protects \
+                     nothing is a mistake. Remove it, or name the blocking calls with `waits = [name, ..]`",
+                    sig.ident
+                ),
+            ),
+        );
+    }
+    if !model.sites.is_empty() && model.token.is_none() {
+        push(
+            errors,
+            syn::Error::new_spanned(
+                &sig.ident,
+                format!(
+                    "#[blocking_detached] cannot detach `{}`: there is no interpreter token. Add a \
+                     `py: Python<'_>` parameter, take a `&Bound<'_, ..>` parameter, or put \
+                     #[blocking_detached] above #[pymethods] so it can add one",
+                    sig.ident
+                ),
+            ),
+        );
+    }
+    for site in &model.sites {
+        if site.in_attach.is_some() {
+            push(
+                errors,
+                syn::Error::new(
+                    site.span,
+                    format!(
+                        "blocking wait `{}` inside a `Python::attach` closure: it would run attached and can \
+                         deadlock. Move the wait out of the closure (the rest of the body is detached for it)",
+                        site.name
+                    ),
+                ),
+            );
+        }
+        if let Some(at) = site.chain_try {
+            let why = if site.in_closure {
+                Some("this wait sits inside a closure, whose return type the macro cannot see")
+            } else if model.try_mode.is_none() {
+                Some("the function does not return `Result<_, E>`, `PyResult<_>` or `Option<_>`")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                push(
+                    errors,
+                    syn::Error::new(
+                        at,
+                        format!(
+                            "`?` in the receiver chain of the blocking wait `{}`: the chain runs inside the \
+                             detached closure, and {why}. Move the fallible part into a helper that takes \
+                             `&Detached` and call it with `detached!()`",
+                            site.name
+                        ),
+                    ),
+                );
+            }
+        }
+        for (ident, ty) in &site.captured_bound {
+            let what = if ty == "Python" {
+                format!("`{ident}` is the interpreter token (`Python`)")
+            } else {
+                format!("`{ident}` is a `{ty}`, tied to the attached interpreter")
+            };
+            push(
+                errors,
+                syn::Error::new(
+                    ident.span(),
+                    format!(
+                        "{what}: it cannot be used by the blocking wait `{}`, which runs detached. Take \
+                         what the wait needs out of it first (a field, a clone, `.unbind()`), or take \
+                         `&self` instead of a `PyRef`",
+                        site.name
+                    ),
+                ),
+            );
+        }
+    }
+}
+
+/// `#[blocking_detached]` on an `impl` block with no wait in any method.
+pub fn blocking_impl(item: &syn::ItemImpl, total_sites: usize, errors: &mut Option<syn::Error>) {
+    if total_sites == 0 {
+        push(
+            errors,
+            syn::Error::new(
+                item.self_ty.span(),
+                "#[blocking_detached] on an `impl` block none of whose methods has a blocking wait: an \
+                 annotation that protects nothing is a mistake. Remove it, or name the blocking calls \
+                 with `waits = [name, ..]`",
+            ),
+        );
+    }
+}
+
+/// Statics holding Python objects in cells that are not interpreter-aware.
+pub fn module_statics(found: &[UnsafeStatic], errors: &mut Option<syn::Error>) {
+    for s in found {
+        push(
+            errors,
+            syn::Error::new_spanned(
+                &s.at,
+                format!(
+                    "process-wide Python object in a `{}`: its initialisation blocks other threads while \
+                     this one may be attached (deadlock on free-threaded builds), and it is not tied to \
+                     the interpreter's lifetime. Use `pyo3::sync::PyOnceLock` (or \
+                     `OnceLockExt::get_or_init_py_attached`) instead",
+                    s.cell
+                ),
+            ),
+        );
+    }
+}

@@ -1,0 +1,161 @@
+"""The example extension: free-threading declaration, detached waits, negative controls.
+
+Each "X prevents a deadlock" test has its negative control: the same scenario
+without X hangs (asserted as a subprocess that does not finish in time).
+"""
+
+import gc
+import subprocess
+import threading
+
+import pytest
+
+import detach_demo
+from conftest import FREE_THREADED
+
+HANG_SECONDS = 8  # a scenario still running after this is a deadlock
+ft_only = pytest.mark.skipif(not FREE_THREADED, reason="GIL re-enabling exists only on free-threaded builds")
+
+
+# -- #[ft_module] --------------------------------------------------------------------
+
+
+@ft_only
+@pytest.mark.parametrize("gil_env", [{}, {"PYTHON_GIL": "0"}], ids=["default", "PYTHON_GIL=0"])
+def test_import_keeps_gil_off(python, gil_env):
+    r = python(
+        "import sys, detach_demo; assert not sys._is_gil_enabled(), 'GIL re-enabled'; print('ok')",
+        env=gil_env,
+        args=("-W", "error::RuntimeWarning"),
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "ok"
+
+
+@ft_only
+def test_negative_control_module_reenables_gil(python):
+    """The same kind of module without #[ft_module] (PyO3 0.27) turns the GIL back on."""
+    r = python(
+        """
+        import sys, warnings
+        warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) as caught:
+            import gil_control
+        assert sys._is_gil_enabled(), "control module did not re-enable the GIL"
+        assert any(issubclass(w.category, RuntimeWarning) and "GIL" in str(w.message) for w in caught), caught
+        print("reenabled")
+        """,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "reenabled"
+    # And it is refused outright under the test suite's own warning policy.
+    r = python("import gil_control", args=("-W", "error::RuntimeWarning"), timeout=60)
+    assert r.returncode != 0 and "RuntimeWarning" in r.stderr
+
+
+def test_gil_state_in_this_process():
+    import sys
+
+    if FREE_THREADED:
+        assert not sys._is_gil_enabled()
+
+
+# -- #[blocking_detached] -------------------------------------------------------------
+
+
+def test_detached_wait_completes(python):
+    r = python("import detach_demo; print(detach_demo.wait_detached(7))", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "7"
+
+
+def test_detached_wait_in_process():
+    assert detach_demo.wait_detached(11) == 11
+
+
+def test_attached_twin_deadlocks(python):
+    """Negative control: the un-annotated twin waits attached for a producer that must
+    attach first. It never finishes (on a GIL build the producer waits for the GIL, on
+    a free-threaded build gc.collect() waits for the attached waiter)."""
+    with pytest.raises(subprocess.TimeoutExpired):
+        python("import detach_demo; detach_demo.wait_attached(7); print('finished')", timeout=HANG_SECONDS)
+
+
+def test_worker_round_trip():
+    w = detach_demo.Worker(lambda x: x * 3)
+    try:
+        for i in range(20):
+            w.submit(i)
+        assert sorted(w.result() for _ in range(20)) == [i * 3 for i in range(20)]
+        with pytest.raises(TimeoutError):
+            w.result_timeout(0.05)
+    finally:
+        w.shutdown()
+    with pytest.raises(RuntimeError, match="shut down"):
+        w.submit(1)
+
+
+def test_worker_under_concurrent_load_and_gc_storm():
+    """8 threads submit and wait while another thread collects garbage in a loop
+    (stop-the-world pauses on free-threaded builds). Completes: every wait is detached."""
+    w = detach_demo.Worker(lambda x: x + 1)
+    stop = threading.Event()
+
+    def storm():
+        while not stop.is_set():
+            gc.collect()
+
+    def client(n):
+        total = 0
+        for i in range(25):
+            w.submit(i)
+            total += w.result_timeout(30)
+        return total
+
+    storm_thread = threading.Thread(target=storm)
+    storm_thread.start()
+    try:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(client(0))) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        stop.set()
+        storm_thread.join()
+        w.shutdown()
+    # Results interleave between clients, but the sum over everything is fixed.
+    assert sum(results) == 8 * sum(i + 1 for i in range(25))
+
+
+def test_worker_shutdown_joins_while_worker_attached():
+    """shutdown() joins a worker that is attached (running the Python callable)."""
+    started = threading.Event()
+
+    def slow(x):
+        started.set()
+        import time
+
+        time.sleep(0.2)
+        return x
+
+    w = detach_demo.Worker(slow)
+    w.submit(1)
+    started.wait(10)
+    w.shutdown()  # would deadlock if the join were attached on a GIL build
+    assert w.result_timeout(5) == 1
+
+
+# -- runtime check ------------------------------------------------------------------------
+
+
+def test_runtime_check_fires_on_wrong_call():
+    with pytest.raises(BaseException) as info:
+        detach_demo.wrong_call(5)
+    assert type(info.value).__name__ == "PanicException"
+    message = str(info.value)
+    assert "reached while attached" in message
+    assert "lib.rs:" in message  # names the call site
