@@ -359,9 +359,10 @@ impl<'ast> Visit<'ast> for SiteWalker<'_> {
             };
             let captured_bound = wait.detached_part().map(|e| self.bound_uses(e)).unwrap_or_default();
             let chain_try = wait.detached_part().and_then(first_try);
+            let name_span = name.span();
             self.sites.push(WaitSite {
                 name,
-                span: expr.span(),
+                span: name_span,
                 in_attach: self.attach.last().copied(),
                 captured_bound,
                 chain_try,
@@ -493,6 +494,7 @@ impl ModuleItem {
             syn::Item::Fn(f) => Ok(ModuleItem::Fn(f)),
             syn::Item::Mod(m) if m.content.is_some() => Ok(ModuleItem::Mod(m)),
             syn::Item::Mod(m) => Err(syn::Error::new_spanned(
+                // Not re-emitted: a file module in macro input is itself an error.
                 item_head(&syn::Item::Mod(m)),
                 "#[ft_module] needs the module's items inline (`mod m { .. }`): it must see them to audit them",
             )),

@@ -23,6 +23,7 @@ fn with_errors(original: TokenStream, errors: syn::Error) -> TokenStream {
 pub fn ft_module(args: TokenStream, input: TokenStream) -> TokenStream {
     let mut item = match ModuleItem::parse(input.clone()) {
         Ok(item) => item,
+        Err(e) if is_file_module(&input) => return e.to_compile_error(),
         Err(e) => return with_errors(input, e),
     };
     let mut errors = None;
@@ -65,9 +66,9 @@ pub fn ft_module(args: TokenStream, input: TokenStream) -> TokenStream {
         ModuleItem::Mod(m) => audit_statics(m.content.as_ref().map_or(&[][..], |c| &c.1)),
     };
     valid::module_statics(&found, &mut errors);
-    if let Some(errors) = errors {
-        return with_errors(input, errors);
-    }
+    // Even with errors, emit the module as #[pymodule] (without `gil_used = true`):
+    // the re-emitted item then still means what the user wrote.
+    let errors = errors.map(|e| e.to_compile_error());
 
     let pymodule = match &options.pyo3_path {
         Some(path) => quote!(#path::pymodule),
@@ -79,9 +80,14 @@ pub fn ft_module(args: TokenStream, input: TokenStream) -> TokenStream {
         ModuleItem::Mod(m) => m.to_token_stream(),
     };
     quote! {
+        #errors
         #[#pymodule(#(#passthrough,)* gil_used = false)]
         #item
     }
+}
+
+fn is_file_module(input: &TokenStream) -> bool {
+    matches!(syn::parse2::<syn::Item>(input.clone()), Ok(syn::Item::Mod(m)) if m.content.is_none())
 }
 
 pub fn blocking_detached(args: TokenStream, input: TokenStream) -> TokenStream {
