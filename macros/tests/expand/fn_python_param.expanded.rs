@@ -1,0 +1,36 @@
+#[pyfunction]
+fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
+    let rx = spawn_attached_producer(value);
+    let first = {
+        let __pyo3_detach_arg0 = Duration::from_millis(10);
+        #[allow(unused_imports)]
+        use ::pyo3_detach::__private::{
+            CaptureNeither as _, CaptureSend as _, CaptureSync as _,
+        };
+        let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx)).capture();
+        ::pyo3::Python::detach(
+            py,
+            || {
+                let rx = __pyo3_detach_root.get();
+                rx.recv_timeout(__pyo3_detach_arg0)
+            },
+        )
+    };
+    let handle = std::thread::spawn(|| 1);
+    let _ = { ::pyo3::Python::detach(py, || { handle.join() }) };
+    {
+        #[allow(unused_imports)]
+        use ::pyo3_detach::__private::{
+            CaptureNeither as _, CaptureSend as _, CaptureSync as _,
+        };
+        let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx)).capture();
+        ::pyo3::Python::detach(
+            py,
+            || {
+                let rx = __pyo3_detach_root.get();
+                rx.recv()
+            },
+        )
+    }
+        .map_err(closed)
+}

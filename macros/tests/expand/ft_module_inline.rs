@@ -1,0 +1,9 @@
+#[ft_module(name = "ext")]
+mod ext {
+    use pyo3::sync::PyOnceLock;
+
+    static CACHE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+    #[pymodule_export]
+    use super::wait_detached;
+}
