@@ -170,15 +170,33 @@ pub fn is_attached() -> bool {
 /// Placeholder for the [`Detached`] proof in a call inside a
 /// [`macro@blocking_detached`] body.
 ///
-/// ```ignore
-/// #[blocking_detached]
-/// fn get(&self, py: Python<'_>) -> Option<String> {
-///     next_message(detached!(), &self.rx)   // runs detached, proof supplied
+/// A call with a `detached!()` argument is always treated as a blocking wait: the macro
+/// runs it inside `Python::detach` and passes the proof made there.
+///
+/// ```
+/// use pyo3::prelude::*;
+/// use pyo3_detach::{blocking_detached, Detached};
+/// use std::sync::{mpsc::Receiver, Mutex};
+///
+/// fn next_message(_: &Detached<'_>, rx: &Mutex<Receiver<String>>) -> Option<String> {
+///     rx.lock().ok()?.recv().ok()
 /// }
+///
+/// #[blocking_detached]
+/// fn get(py: Python<'_>, rx: &Mutex<Receiver<String>>) -> Option<String> {
+///     next_message(detached!(), rx) // runs detached, proof supplied
+/// }
+/// # fn main() {}
 /// ```
 ///
 /// Anywhere else it is a compile error: the proof only exists inside the detached
 /// region the macro creates.
+///
+/// ```compile_fail
+/// use pyo3_detach::{detached, Detached};
+/// fn helper(_: &Detached<'_>) {}
+/// helper(detached!()); // error: only inside a #[blocking_detached] body
+/// ```
 #[macro_export]
 macro_rules! detached {
     () => {
