@@ -26,7 +26,7 @@ endef
 demo: python-ft
 	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft); \
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
-	PYTHON_GIL=0 $$py -W error::RuntimeWarning examples/detach-demo/demo.py
+	$$py -W error::RuntimeWarning examples/detach-demo/demo.py
 
 test: test-rust test-python
 

@@ -247,6 +247,40 @@ pub mod __private {
         }
     }
 
+    /// A value moved into the detached closure and back out, on the same thread:
+    /// a condition variable's `MutexGuard` (which is `Sync` but not `Send`) and the
+    /// guard its wait returns.
+    pub struct SameThreadValue<T>(T);
+
+    // SAFETY: constructed only through `new`, which requires `T: Sync`; the macro moves
+    // it into the closure `Python::detach` runs on this same thread and unwraps it
+    // there or after it returns, so a `!Send` value never changes threads.
+    // Interpreter-bound values are not `Sync`, so they stay out.
+    unsafe impl<T> Send for SameThreadValue<T> {}
+
+    impl<T: CrossesDetach> SameThreadValue<T> {
+        #[inline(always)]
+        pub fn new(value: T) -> Self {
+            SameThreadValue(value)
+        }
+    }
+
+    impl<T> SameThreadValue<T> {
+        #[inline(always)]
+        pub fn into_inner(self) -> T {
+            self.0
+        }
+    }
+
+    /// Values a condition-variable wait may carry across the detach: `Sync` ones.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be carried into a detached wait: it is not `Sync`",
+        label = "passed to (or returned by) a wait that runs inside `py.detach(..)`",
+        note = "interpreter-bound values (`Python`, `Bound`, `PyRef`) cannot leave the attached state"
+    )]
+    pub trait CrossesDetach {}
+    impl<T: Sync> CrossesDetach for T {}
+
     /// Autoref-specialization probe: `(&&&Probe(&x)).capture()` picks the first of
     /// `T: Sync`, `T: Send`, or a diagnostic.
     pub struct Probe<'a, T: ?Sized>(pub &'a T);

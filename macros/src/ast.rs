@@ -30,10 +30,17 @@ pub const DEFAULT_WAITS: &[&str] = &[
     "block_on",
 ];
 
+/// The argument count of default waits whose names are common elsewhere.
+const DEFAULT_ARITY: &[(&str, usize)] = &[("join", 0), ("recv", 0), ("recv_timeout", 1), ("recv_deadline", 1)];
+
 /// Waits whose receiver is taken by shared reference and is commonly `Send` but not
 /// `Sync` (`std::sync::mpsc::Receiver`): a local receiver is carried into the detached
 /// closure through `__private::SameThread` so that it compiles.
 pub const SHARED_RECEIVER_WAITS: &[&str] = &["recv", "recv_timeout", "recv_deadline"];
+
+/// Condition-variable waits: they take a `MutexGuard` (`Sync`, not `Send`) and
+/// return one, so arguments and result cross the detach in `__private::SameThreadValue`.
+pub const GUARD_WAITS: &[&str] = &["wait", "wait_timeout", "wait_timeout_ms", "wait_while", "wait_timeout_while"];
 
 /// The item under `#[blocking_detached]`.
 pub enum BlockingItem {
@@ -121,8 +128,14 @@ impl WaitSet {
         WaitSet { extra: extra.iter().map(|i| i.to_string()).collect() }
     }
 
-    fn contains(&self, name: &Ident) -> bool {
-        DEFAULT_WAITS.iter().any(|w| name == w) || self.extra.iter().any(|w| name == w)
+    /// Is `name(args..)` a wait? Defaults with a known arity only match it, so that
+    /// `path.join("x")` or `names.join(", ")` is not taken for `JoinHandle::join()`.
+    fn contains(&self, name: &Ident, arg_count: usize) -> bool {
+        if self.extra.iter().any(|w| name == w) {
+            return true;
+        }
+        DEFAULT_WAITS.iter().any(|w| name == w)
+            && DEFAULT_ARITY.iter().find(|(w, _)| name == w).is_none_or(|(_, n)| *n == arg_count)
     }
 }
 
@@ -157,13 +170,13 @@ impl Wait<'_> {
 pub fn classify<'a>(expr: &'a Expr, waits: &WaitSet) -> Option<Wait<'a>> {
     match expr {
         Expr::MethodCall(call) => {
-            (waits.contains(&call.method) || call.args.iter().any(is_proof_placeholder))
+            (waits.contains(&call.method, call.args.len()) || call.args.iter().any(is_proof_placeholder))
                 .then_some(Wait::Method { call })
         }
         Expr::Call(call) => {
             let Expr::Path(func) = &*call.func else { return None };
             let name = &func.path.segments.last()?.ident;
-            (waits.contains(name) || call.args.iter().any(is_proof_placeholder)).then_some(Wait::Call { call })
+            (waits.contains(name, call.args.len()) || call.args.iter().any(is_proof_placeholder)).then_some(Wait::Call { call })
         }
         _ => None,
     }

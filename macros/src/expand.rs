@@ -3,7 +3,7 @@
 use crate::ast::{
     analyse_fn, audit_block, first_try, TryMode, audit_statics, classify, closure_context, has_pymethods, is_proof_placeholder,
     last_segment_is, local_root, BlockingItem, ClosureContext, FnModel, ModuleItem, Token, WaitSet,
-    SHARED_RECEIVER_WAITS,
+    GUARD_WAITS, SHARED_RECEIVER_WAITS,
 };
 use crate::attr::{push, BlockingOptions, MetaList, ModuleOptions};
 use crate::valid;
@@ -248,6 +248,10 @@ impl Rewriter<'_> {
             }
             _ => unreachable!("classify accepts calls only"),
         };
+        // A condition variable's guard is `!Send`: it crosses in a same-thread shell,
+        // and so does the guard the wait returns.
+        let guard_wait = !args.is_empty()
+            && matches!(expr, Expr::MethodCall(c) if GUARD_WAITS.iter().any(|w| c.method == w));
         let mut lets = Vec::new();
         let mut call_args = Vec::new();
         let mut needs_proof = false;
@@ -255,6 +259,14 @@ impl Rewriter<'_> {
             if is_proof_placeholder(arg) {
                 needs_proof = true;
                 call_args.push(quote_spanned!(span=> &__pyo3_detach_proof));
+            } else if matches!(arg, Expr::Closure(_)) {
+                // A closure literal stays in place: evaluating it does nothing, and
+                // its parameter types are inferred from the call.
+                call_args.push(arg.to_token_stream());
+            } else if guard_wait {
+                let name = format_ident!("__pyo3_detach_arg{}", i, span = span);
+                lets.push(quote_spanned!(span=> let #name = ::pyo3_detach::__private::SameThreadValue::new(#arg);));
+                call_args.push(quote_spanned!(span=> #name.into_inner()));
             } else {
                 let name = format_ident!("__pyo3_detach_arg{}", i, span = span);
                 lets.push(quote_spanned!(span=> let #name = #arg;));
@@ -274,7 +286,11 @@ impl Rewriter<'_> {
             }
             _ => None,
         };
-        let call = call(&call_args);
+        let mut call = call(&call_args);
+        let unwrap = guard_wait.then(|| quote_spanned!(span=> .into_inner()));
+        if guard_wait {
+            call = quote_spanned!(span=> ::pyo3_detach::__private::SameThreadValue::new(#call));
+        }
         // A `?` in the receiver chain would return from the closure: the closure
         // returns the function's `Result`/`Option` and the residual is returned after
         // re-attaching (validated: only where the function's return type is known).
@@ -301,7 +317,7 @@ impl Rewriter<'_> {
                         #proof
                         #ok(#call)
                     }) {
-                        #ok(__pyo3_detach_value) => __pyo3_detach_value,
+                        #ok(__pyo3_detach_value) => __pyo3_detach_value #unwrap,
                         #residual,
                     }
                 }
@@ -314,7 +330,7 @@ impl Rewriter<'_> {
                 ::pyo3::Python::detach(#token, || {
                     #proof
                     #call
-                })
+                }) #unwrap
             }
         }
     }

@@ -54,7 +54,8 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
                     site.span,
                     format!(
                         "blocking wait `{}` inside a `Python::attach` closure: it would run attached and can \
-                         deadlock. Move the wait out of the closure (the rest of the body is detached for it)",
+                         deadlock. Move it out of the closure: everywhere else in this body, \
+                         #[blocking_detached] runs it detached",
                         site.name
                     ),
                 ),
@@ -84,21 +85,25 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
             }
         }
         for (ident, ty) in &site.captured_bound {
-            let what = if ty == "Python" {
-                format!("`{ident}` is the interpreter token (`Python`)")
-            } else {
-                format!("`{ident}` is a `{ty}`, tied to the attached interpreter")
+            let (what, fix) = match ty.as_str() {
+                "Python" => (
+                    format!("`{ident}` is the interpreter token (`Python`)"),
+                    "compute what needs it before the wait, in a `let`".to_string(),
+                ),
+                "PyRef" | "PyRefMut" => (
+                    format!("`{ident}` is a `{ty}`, tied to the attached interpreter"),
+                    format!("take `&self` instead (a pyclass is `Sync`), or copy what the wait needs out of `{ident}` in a `let` before it"),
+                ),
+                _ => (
+                    format!("`{ident}` is a `{ty}`, tied to the attached interpreter"),
+                    format!("take what the wait needs out of `{ident}` in a `let` before it (a Rust value, or `.unbind()` for a `Py<T>`)"),
+                ),
             };
             push(
                 errors,
                 syn::Error::new(
                     ident.span(),
-                    format!(
-                        "{what}: it cannot be used by the blocking wait `{}`, which runs detached. Take \
-                         what the wait needs out of it first (a field, a clone, `.unbind()`), or take \
-                         `&self` instead of a `PyRef`",
-                        site.name
-                    ),
+                    format!("{what}: the blocking wait `{}` runs detached and cannot use it; {fix}", site.name),
                 ),
             );
         }
@@ -123,15 +128,20 @@ pub fn blocking_impl(item: &syn::ItemImpl, total_sites: usize, errors: &mut Opti
 /// Statics holding Python objects in cells that are not interpreter-aware.
 pub fn module_statics(found: &[UnsafeStatic], errors: &mut Option<syn::Error>) {
     for s in found {
+        let why = if s.cell == "GILOnceCell" {
+            "`GILOnceCell` relies on the GIL for its exclusion, which free-threaded builds do not have \
+             (it is deprecated in PyO3 0.26+)"
+        } else {
+            "its initialisation blocks other threads while they may be attached (a deadlock with \
+             the GIL or a stop-the-world pause), and it does not know the interpreter's lifetime"
+        };
         push(
             errors,
             syn::Error::new_spanned(
                 &s.at,
                 format!(
-                    "process-wide Python object in a `{}`: its initialisation blocks other threads while \
-                     this one may be attached (deadlock on free-threaded builds), and it is not tied to \
-                     the interpreter's lifetime. Use `pyo3::sync::PyOnceLock` (or \
-                     `OnceLockExt::get_or_init_py_attached`) instead",
+                    "process-wide Python object in a `{}`: {why}. Use `pyo3::sync::PyOnceLock<..>` for the \
+                     static instead (its `get_or_init(py, ..)` detaches while it waits)",
                     s.cell
                 ),
             ),

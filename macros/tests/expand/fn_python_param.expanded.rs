@@ -34,3 +34,21 @@ fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
     }
         .map_err(closed)
 }
+fn wait_ready(py: Python<'_>, state: &(Mutex<bool>, Condvar)) -> bool {
+    let guard = state.0.lock().unwrap();
+    *{
+        let __pyo3_detach_arg0 = ::pyo3_detach::__private::SameThreadValue::new(guard);
+        ::pyo3::Python::detach(
+                py,
+                || {
+                    ::pyo3_detach::__private::SameThreadValue::new(
+                        state
+                            .1
+                            .wait_while(__pyo3_detach_arg0.into_inner(), |ready| !*ready),
+                    )
+                },
+            )
+            .into_inner()
+    }
+        .unwrap()
+}
