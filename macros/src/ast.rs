@@ -72,41 +72,25 @@ impl BlockingItem {
     }
 }
 
-/// The tokens to point an item-level error at: the item without its body.
+/// The tokens to point an item-level error at: the item without its attributes and
+/// body (`struct Pool`, `pub trait T<X>`).
 pub fn item_head(item: &syn::Item) -> TokenStream {
+    use proc_macro2::{Delimiter, TokenTree};
     use quote::ToTokens;
-    match item {
-        syn::Item::Struct(s) => {
-            let (k, i) = (&s.struct_token, &s.ident);
-            quote::quote!(#k #i)
+    let mut tokens = item.to_token_stream().into_iter().peekable();
+    let mut head = TokenStream::new();
+    while let Some(tt) = tokens.next() {
+        match &tt {
+            // An outer attribute: `#` followed by `[..]`.
+            TokenTree::Punct(p) if p.as_char() == '#' && head.is_empty() => {
+                tokens.next_if(|t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Bracket));
+            }
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => break,
+            TokenTree::Punct(p) if p.as_char() == ';' || p.as_char() == '=' => break,
+            _ => head.extend([tt]),
         }
-        syn::Item::Enum(e) => {
-            let (k, i) = (&e.enum_token, &e.ident);
-            quote::quote!(#k #i)
-        }
-        syn::Item::Mod(m) => {
-            let (k, i) = (&m.mod_token, &m.ident);
-            quote::quote!(#k #i)
-        }
-        syn::Item::Trait(t) => {
-            let (k, i) = (&t.trait_token, &t.ident);
-            quote::quote!(#k #i)
-        }
-        syn::Item::Static(s) => {
-            let (k, i) = (&s.static_token, &s.ident);
-            quote::quote!(#k #i)
-        }
-        syn::Item::Const(c) => {
-            let (k, i) = (&c.const_token, &c.ident);
-            quote::quote!(#k #i)
-        }
-        syn::Item::Use(u) => u.use_token.to_token_stream(),
-        syn::Item::Type(t) => {
-            let (k, i) = (&t.type_token, &t.ident);
-            quote::quote!(#k #i)
-        }
-        other => other.to_token_stream(),
     }
+    head
 }
 
 /// Does this attribute list carry `#[pymethods]`?
