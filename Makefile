@@ -4,6 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PY311 ?= python3.11
+TEST_PACKAGES := hypothesis
 VENVS := target/venvs
 # The free-threaded interpreter: $PYTHON_FT, python3.14t/3.13t on PATH, or built once
 # into ~/.cache (scripts/python-ft).
@@ -13,7 +14,7 @@ help:
 	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
 
-.PHONY: help demo test test-rust test-python test-python-311 test-python-ft python-ft
+.PHONY: help demo test test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -24,7 +25,7 @@ define develop
 endef
 
 demo: python-ft
-	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft); \
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$$py -W error::RuntimeWarning examples/detach-demo/demo.py
 
@@ -38,13 +39,26 @@ test-python: test-python-311 test-python-ft
 
 # tests/gil-control: PyO3 0.27 without #[ft_module], the negative control.
 test-python-311:
-	@py=$$(scripts/venv $(PY311) $(VENVS)/py311); \
+	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/py311,examples/detach-demo/Cargo.toml); \
 	$(call develop,$$py,target/py311-control,tests/gil-control/Cargo.toml); \
 	$$py -m pytest -q tests/python
 
 test-python-ft: python-ft
-	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft); \
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$(call develop,$$py,target/ft-control,tests/gil-control/Cargo.toml); \
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q tests/python
+
+# jsrun (runtime/): its own crate and lock file, built into the same venvs.
+test-jsrun: test-jsrun-311 test-jsrun-ft
+
+test-jsrun-311:
+	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
+	$(call develop,$$py,target/py311-jsrun,runtime/Cargo.toml); \
+	$$py -m pytest -q runtime/tests
+
+test-jsrun-ft: python-ft
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
+	$(call develop,$$py,target/ft-jsrun,runtime/Cargo.toml); \
+	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q runtime/tests
