@@ -14,7 +14,7 @@ help:
 	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
 
-.PHONY: help demo test test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
+.PHONY: help demo test test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -29,13 +29,22 @@ demo: python-ft
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$$py -W error::RuntimeWarning examples/detach-demo/demo.py
 
-test: test-rust test-python
+test: test-rust test-package test-python test-matrix
 
 test-rust:
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 
 test-python: test-python-311 test-python-ft
+
+# The crates are publishable (metadata, license, readme; verifies the packaged build).
+test-package:
+	cargo package -q -p pyo3-detach -p pyo3-detach-macros --allow-dirty
+
+# pyo3-detach against PyO3 0.27, 0.28, 0.29 and 0.30 (UI + runtime tests, examples
+# type-checked for a free-threaded target).
+test-matrix: python-ft
+	scripts/pyo3-matrix
 
 # tests/gil-control: PyO3 0.27 without #[ft_module], the negative control.
 test-python-311:
