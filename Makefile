@@ -13,8 +13,9 @@ PYFT = $(shell scripts/python-ft)
 help:
 	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
+	@echo "make bench  - benchmarks: our jsrun vs jsrun 0.3.0, quickjs, mini-racer (table, JSON + PNG in bench-results/; BENCH_ARGS=--quick)"
 
-.PHONY: help demo test test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
+.PHONY: help demo test bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -50,12 +51,14 @@ test-matrix: python-ft
 test-python-311:
 	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/py311,examples/detach-demo/Cargo.toml); \
+	$(call develop,$$py,target/py311,examples/blocking-queue/Cargo.toml); \
 	$(call develop,$$py,target/py311-control,tests/gil-control/Cargo.toml); \
 	$$py -m pytest -q tests/python
 
 test-python-ft: python-ft
 	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
+	$(call develop,$$py,target/ft,examples/blocking-queue/Cargo.toml); \
 	$(call develop,$$py,target/ft-control,tests/gil-control/Cargo.toml); \
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q tests/python
 
@@ -71,3 +74,9 @@ test-jsrun-ft: python-ft
 	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft-jsrun,runtime/Cargo.toml); \
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q runtime/tests
+
+# Benchmarks (issue 6): builds our jsrun in release, peers from PyPI in their own venv,
+# every scenario in its own process; prints the table, writes bench-results/. bench/README.md
+BENCH_ARGS ?=
+bench: python-ft
+	$(PY311) bench/run.py $(BENCH_ARGS)

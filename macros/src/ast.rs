@@ -119,7 +119,7 @@ impl WaitSet {
             return true;
         }
         DEFAULT_WAITS.iter().any(|w| name == w)
-            && DEFAULT_ARITY.iter().find(|(w, _)| name == w).is_none_or(|(_, n)| *n == arg_count)
+            && DEFAULT_ARITY.iter().find(|(w, _)| name == w).map_or(true, |(_, n)| *n == arg_count)
     }
 }
 
@@ -239,8 +239,13 @@ pub fn bound_type_name(ty: &Type) -> Option<String> {
     }
 }
 
+/// Macros that wait inside their expansion, where the rewrite cannot reach.
+const WAITING_MACROS: &[&str] = &["select", "select_biased"];
+
 /// One function's analysis.
 pub struct FnModel {
+    /// Waiting macro calls (`select! { .. }`) the rewrite cannot see into.
+    pub opaque_waits: Vec<(Span, String)>,
     pub token: Option<Token>,
     /// How a `?` in a receiver chain leaves the detached closure, from the return type.
     pub try_mode: Option<TryMode>,
@@ -329,9 +334,10 @@ pub fn analyse_fn(sig: &Signature, block: &syn::Block, waits: &WaitSet, may_add_
         }
     }
     let token = token.or(py_of).or(may_add_token.then_some(Token::Added));
-    let mut walker = SiteWalker { waits, bound_names, sites: Vec::new(), attach: Vec::new(), closures: 0 };
+    let mut walker =
+        SiteWalker { waits, bound_names, sites: Vec::new(), attach: Vec::new(), closures: 0, opaque_waits: Vec::new() };
     walker.visit_block(block);
-    FnModel { token, try_mode: try_mode(&sig.output), sites: walker.sites, is_async: sig.asyncness.is_some() }
+    FnModel { opaque_waits: walker.opaque_waits, token, try_mode: try_mode(&sig.output), sites: walker.sites, is_async: sig.asyncness.is_some() }
 }
 
 struct SiteWalker<'w> {
@@ -342,6 +348,7 @@ struct SiteWalker<'w> {
     attach: Vec<Span>,
     /// Depth of enclosing closures.
     closures: usize,
+    opaque_waits: Vec<(Span, String)>,
 }
 
 impl<'ast> Visit<'ast> for SiteWalker<'_> {
@@ -403,6 +410,14 @@ impl<'ast> Visit<'ast> for SiteWalker<'_> {
         });
         if let Some(ty_name) = ty_name {
             self.bound_names.push((ident, ty_name));
+        }
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        if let Some(last) = m.path.segments.last() {
+            if WAITING_MACROS.iter().any(|w| last.ident == w) {
+                self.opaque_waits.push((last.ident.span(), last.ident.to_string()));
+            }
         }
     }
 

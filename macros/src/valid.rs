@@ -46,6 +46,19 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
             ),
         );
     }
+    for (span, name) in &model.opaque_waits {
+        push(
+            errors,
+            syn::Error::new(
+                *span,
+                format!(
+                    "`{name}!` waits inside a macro, which #[blocking_detached] cannot rewrite, so it would \
+                     wait attached. Move it into a helper that takes `&Detached` and call the helper with \
+                     `detached!()`, or wrap it in `py.detach(|| ..)` yourself"
+                ),
+            ),
+        );
+    }
     for site in &model.sites {
         if site.in_attach.is_some() {
             push(
