@@ -18,6 +18,9 @@ WATCHDOG_SECONDS = 120
 
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
+# GIL re-enabling on import only exists on free-threaded builds.
+ft_only = pytest.mark.skipif(not FREE_THREADED, reason="GIL re-enabling exists only on free-threaded builds")
+
 
 @pytest.fixture(autouse=True)
 def watchdog():

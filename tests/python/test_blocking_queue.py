@@ -18,12 +18,11 @@ import pytest
 
 import blocking_queue
 from blocking_queue import Job, Queue, QueueClosed, WorkerPool
-from conftest import FREE_THREADED
+from conftest import FREE_THREADED, ft_only
 
 HANG_SECONDS = 6  # a scenario still running after this is a deadlock
 PROMPT = 2.0  # "promptly": a woken waiter must return within this many seconds
 
-ft_only = pytest.mark.skipif(not FREE_THREADED, reason="GIL re-enabling exists only on free-threaded builds")
 
 
 def start(target, *args):

@@ -11,10 +11,9 @@ import threading
 import pytest
 
 import detach_demo
-from conftest import FREE_THREADED
+from conftest import FREE_THREADED, ft_only
 
 HANG_SECONDS = 8  # a scenario still running after this is a deadlock
-ft_only = pytest.mark.skipif(not FREE_THREADED, reason="GIL re-enabling exists only on free-threaded builds")
 
 
 # -- #[ft_module] --------------------------------------------------------------------
