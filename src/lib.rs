@@ -160,6 +160,9 @@ pub fn assert_detached() {
 /// Is the current thread attached to the Python interpreter?
 ///
 /// False before the interpreter is initialized and on threads that never attached.
+///
+/// Limitation: after a sub-interpreter has been created anywhere in the process,
+/// CPython's `PyGILState_Check` answers "attached" unconditionally, so this does too.
 pub fn is_attached() -> bool {
     // SAFETY: both functions may be called from any thread at any time;
     // `PyGILState_Check` is true exactly when this thread's state is the attached one
