@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PY311 ?= python3.11
-TEST_PACKAGES := hypothesis
+TEST_PACKAGES := hypothesis mypy pytest-run-parallel
 VENVS := target/venvs
 # The free-threaded interpreter: $PYTHON_FT, python3.14t/3.13t on PATH, or built once
 # into ~/.cache (scripts/python-ft).
@@ -15,7 +15,7 @@ help:
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
 	@echo "make bench  - benchmarks: our jsrun vs jsrun 0.3.0, quickjs, mini-racer (table, JSON + PNG in bench-results/; BENCH_ARGS=--quick)"
 
-.PHONY: help demo test bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
+.PHONY: help demo test test-lint bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -30,13 +30,17 @@ demo: python-ft
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$$py -W error::RuntimeWarning examples/detach-demo/demo.py
 
-test: test-rust test-package test-python test-matrix
+test: test-rust test-package test-lint test-python test-matrix
 
 test-rust:
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 
 test-python: test-python-311 test-python-ft
+
+# The GitHub Actions workflows (.github/workflows) pass actionlint (+ shellcheck).
+test-lint:
+	scripts/actionlint
 
 # The crates are publishable (metadata, license, readme; verifies the packaged build).
 test-package:
