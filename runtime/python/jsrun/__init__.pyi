@@ -1,0 +1,39 @@
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._jsrun import (
+    JavaScriptError as JavaScriptError,
+    JsFunction as JsFunction,
+    JsPromise as JsPromise,
+    JsUndefined as JsUndefined,
+    Runtime as Runtime,
+    RuntimeConfig as RuntimeConfig,
+    RuntimeStats as RuntimeStats,
+    RuntimeTerminated as RuntimeTerminated,
+    undefined as undefined,
+)
+
+__all__ = [
+    "Runtime",
+    "RuntimeConfig",
+    "RuntimeStats",
+    "JsFunction",
+    "JsPromise",
+    "JsUndefined",
+    "JavaScriptError",
+    "RuntimeTerminated",
+    "undefined",
+    "eval",
+    "eval_async",
+    "bind_function",
+    "bind_object",
+    "get_default_runtime",
+    "close_default_runtime",
+]
+
+def eval(code: str) -> Any: ...
+async def eval_async(code: str, **kwargs: Any) -> Any: ...
+def bind_function(name: str, handler: Callable[..., Any]) -> None: ...
+def bind_object(name: str, mapping: Mapping[str, Any]) -> None: ...
+def get_default_runtime() -> Runtime: ...
+def close_default_runtime() -> None: ...

@@ -1,0 +1,121 @@
+//! The only contract between the Python side and the engine thread: commands in,
+//! replies out. Everything here is plain Rust data (plus owned `Py` handles, which
+//! may move between threads and are only touched while attached).
+
+use crate::value::{HostFn, Value};
+use crossbeam_channel::Sender;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A JavaScript exception, engine-neutral.
+#[derive(Debug, Clone)]
+pub struct JsErrorInfo {
+    pub name: String,
+    pub message: String,
+    pub stack: Option<String>,
+}
+
+/// Why a command failed.
+#[derive(Debug, Clone)]
+pub enum EngineError {
+    /// JS threw.
+    Js(JsErrorInfo),
+    /// The per-evaluation timeout expired.
+    Timeout,
+    /// The runtime was terminated (host request or heap limit): text of the reason.
+    Terminated(String),
+    /// The caller asked to stop this evaluation (Ctrl-C).
+    Interrupted,
+    /// A value could not be converted.
+    Conversion(String),
+    /// The runtime is closed.
+    Closed,
+    /// Anything else (engine-internal failure), as text.
+    Internal(String),
+}
+
+pub type Outcome = Result<Value, EngineError>;
+
+/// Where a synchronous caller waits for its answer.
+pub type Reply = Sender<Outcome>;
+
+/// An asyncio future to complete from the engine thread (`loop.call_soon_threadsafe`).
+///
+/// Never lost: a target dropped unanswered (a command still queued when the engine
+/// stopped, say) fails its future with the "closed" error.
+pub struct AsyncTarget {
+    inner: Option<(Arc<pyo3::Py<pyo3::PyAny>>, pyo3::Py<pyo3::PyAny>)>,
+}
+
+impl AsyncTarget {
+    pub fn new(event_loop: pyo3::Py<pyo3::PyAny>, future: pyo3::Py<pyo3::PyAny>) -> Self {
+        AsyncTarget { inner: Some((Arc::new(event_loop), future)) }
+    }
+
+    pub fn event_loop(&self) -> Option<&Arc<pyo3::Py<pyo3::PyAny>>> {
+        self.inner.as_ref().map(|(l, _)| l)
+    }
+
+    /// The loop and the future, for the one who completes it.
+    pub fn take(mut self) -> Option<(Arc<pyo3::Py<pyo3::PyAny>>, pyo3::Py<pyo3::PyAny>)> {
+        self.inner.take()
+    }
+}
+
+impl Drop for AsyncTarget {
+    fn drop(&mut self) {
+        if let Some((event_loop, future)) = self.inner.take() {
+            crate::python::host::fail_target(event_loop, future, EngineError::Closed);
+        }
+    }
+}
+
+pub enum Command {
+    Eval { seq: u64, code: String, timeout: Option<Duration>, reply: Reply },
+    EvalAsync { seq: u64, code: String, timeout: Option<Duration>, target: AsyncTarget },
+    Call { seq: u64, id: u64, args: Vec<Value>, timeout: Option<Duration>, reply: Reply },
+    CallAsync { seq: u64, id: u64, args: Vec<Value>, timeout: Option<Duration>, target: AsyncTarget },
+    /// Await a pending promise previously handed out as `Value::Promise(id)`.
+    AwaitPromise { id: u64, timeout: Option<Duration>, target: AsyncTarget },
+    ReleaseFunction { id: u64 },
+    ReleasePromise { id: u64 },
+    /// Cancel the async work of this sequence number (the Python future was cancelled).
+    Cancel { seq: u64 },
+    BindFunction { name: String, host: Arc<HostFn>, reply: Reply },
+    BindObject { name: String, entries: Vec<(String, Value)>, reply: Reply },
+    RegisterOp { id: u32, host: Arc<HostFn>, is_async: bool, reply: Reply },
+    /// Settle the JS promise of an async host call (`ok`: resolve, else reject).
+    Settle { promise_id: u64, result: Result<Value, SettleError> },
+    Stats { reply: crossbeam_channel::Sender<StatsData> },
+    Terminate,
+    Close,
+}
+
+/// The error an async Python handler ended with, for the JS side.
+#[derive(Debug, Clone)]
+pub struct SettleError {
+    pub name: String,
+    pub message: String,
+}
+
+/// A snapshot of the engine's counters (plain data; `RuntimeStats` on the Python side).
+#[derive(Debug, Clone, Default)]
+pub struct StatsData {
+    pub heap_total_bytes: u64,
+    pub heap_used_bytes: u64,
+    pub external_memory_bytes: u64,
+    pub physical_total_bytes: u64,
+    pub total_execution_time_ms: u64,
+    pub last_execution_time_ms: u64,
+    pub last_execution_kind: Option<String>,
+    pub eval_sync_count: u64,
+    pub eval_async_count: u64,
+    pub eval_module_sync_count: u64,
+    pub eval_module_async_count: u64,
+    pub call_function_sync_count: u64,
+    pub call_function_async_count: u64,
+    pub active_async_ops: u64,
+    pub open_resources: u64,
+    pub active_timers: u64,
+    pub active_intervals: u64,
+}

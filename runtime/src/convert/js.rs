@@ -1,0 +1,267 @@
+//! `Value` <-> JS, on the engine thread. Never touches Python.
+
+use crate::value::{Budget, ConvError, HostFn, Limits, Value};
+use rquickjs::function::This;
+use rquickjs::{qjs, Array, ArrayBuffer, Ctx, Function, Object, Promise, TypedArray, Value as JsValue};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// What the conversions need from the engine: handle tables and constructors.
+pub trait JsEnv<'js> {
+    fn ctx(&self) -> &Ctx<'js>;
+    fn register_function(&self, f: Function<'js>, this: JsValue<'js>) -> u64;
+    fn register_promise(&self, p: Promise<'js>) -> u64;
+    fn function(&self, id: u64) -> Option<Function<'js>>;
+    fn host_function(&self, host: Arc<HostFn>) -> rquickjs::Result<Function<'js>>;
+    fn builtins(&self) -> &Builtins<'js>;
+}
+
+/// Constructors and helpers looked up once at start-up (user code may overwrite the
+/// globals; conversions keep working with the originals).
+pub struct Builtins<'js> {
+    pub date: Object<'js>,
+    pub set: Object<'js>,
+    pub array_from: Function<'js>,
+    pub bigint: Function<'js>,
+    pub date_get_time: Function<'js>,
+    pub new_set: Function<'js>,
+    pub new_date: Function<'js>,
+    pub string: Function<'js>,
+}
+
+impl<'js> Builtins<'js> {
+    pub fn new(ctx: &Ctx<'js>) -> rquickjs::Result<Self> {
+        let g = ctx.globals();
+        let date: Object = g.get("Date")?;
+        let set: Object = g.get("Set")?;
+        let array: Object = g.get("Array")?;
+        let array_from: Function = array.get("from")?;
+        let bigint: Function = g.get("BigInt")?;
+        let proto: Object = date.get("prototype")?;
+        let date_get_time: Function = proto.get("getTime")?;
+        // Bound to the original constructors: user code may overwrite the globals.
+        let new_set: Function = ctx.eval("((S) => function (a) { return new S(a); })(Set)")?;
+        let new_date: Function = ctx.eval("((D) => function (ms) { return new D(ms); })(Date)")?;
+        let string: Function = g.get("String")?;
+        Ok(Builtins { date, set, array_from, bigint, date_get_time, new_set, new_date, string })
+    }
+}
+
+/// Reads a JS string, lossy for lone surrogates (QuickJS hands them out as WTF-8).
+pub fn js_string(s: &rquickjs::String<'_>) -> Result<String, ConvError> {
+    match s.to_string() {
+        Ok(s) => Ok(s),
+        Err(rquickjs::Error::Utf8(_)) => unsafe {
+            let mut len = std::mem::MaybeUninit::uninit();
+            let ctx = s.ctx().as_raw().as_ptr();
+            let ptr = qjs::JS_ToCStringLen(ctx, len.as_mut_ptr(), s.as_raw());
+            if ptr.is_null() {
+                return Err(ConvError::Other("cannot read JS string".into()));
+            }
+            let bytes = std::slice::from_raw_parts(ptr as *const u8, len.assume_init());
+            let out = String::from_utf8_lossy(bytes).into_owned();
+            qjs::JS_FreeCString(ctx, ptr);
+            Ok(out)
+        },
+        Err(e) => Err(ConvError::Other(e.to_string())),
+    }
+}
+
+fn obj_id(v: &JsValue<'_>) -> usize {
+    unsafe { qjs::JS_VALUE_GET_PTR(v.as_raw()) as usize }
+}
+
+/// JS errors raised during a conversion are kept apart from conversion errors.
+pub enum ToValueError {
+    Conv(ConvError),
+    /// JS threw (a getter, say): the exception is pending on the context.
+    Js(rquickjs::Error),
+}
+
+impl From<ConvError> for ToValueError {
+    fn from(e: ConvError) -> Self {
+        ToValueError::Conv(e)
+    }
+}
+impl From<rquickjs::Error> for ToValueError {
+    fn from(e: rquickjs::Error) -> Self {
+        ToValueError::Js(e)
+    }
+}
+
+/// JS -> `Value`.
+pub struct ToValue<'e, 'js, E: JsEnv<'js>> {
+    env: &'e E,
+    budget: Budget,
+    path: HashSet<usize>,
+    _m: std::marker::PhantomData<&'js ()>,
+}
+
+impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
+    pub fn new(env: &'e E, limits: Limits) -> Self {
+        ToValue { env, budget: Budget::new(limits), path: HashSet::new(), _m: std::marker::PhantomData }
+    }
+
+    pub fn convert(&mut self, v: JsValue<'js>) -> Result<Value, ToValueError> {
+        self.go(v, JsValue::new_undefined(self.env.ctx().clone()), 0)
+    }
+
+    fn go(&mut self, v: JsValue<'js>, this: JsValue<'js>, depth: usize) -> Result<Value, ToValueError> {
+        self.budget.depth(depth)?;
+        self.budget.charge(8)?;
+        use rquickjs::Type as T;
+        Ok(match v.type_of() {
+            T::Uninitialized | T::Undefined => Value::Undefined,
+            T::Null => Value::Null,
+            T::Bool => Value::Bool(v.as_bool().unwrap_or(false)),
+            T::Int => Value::Int(v.as_int().unwrap_or(0) as i64),
+            T::Float => {
+                let f = v.as_float().unwrap_or(f64::NAN);
+                if f.is_finite() && f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
+                    Value::Int(f as i64)
+                } else {
+                    Value::Float(f)
+                }
+            }
+            T::BigInt => {
+                let s: rquickjs::String = self.env.builtins().string.call((v,))?;
+                let s = js_string(&s)?;
+                self.budget.charge(s.len())?;
+                Value::BigInt(s)
+            }
+            T::String => {
+                let s = v.as_string().map(js_string).transpose()?.unwrap_or_default();
+                self.budget.charge(s.len())?;
+                Value::String(s)
+            }
+            T::Symbol => return Err(ConvError::Unsupported("symbol".into()).into()),
+            T::Function | T::Constructor => {
+                let f = Function::from_value(v)?;
+                Value::Function(self.env.register_function(f, this))
+            }
+            T::Promise => {
+                let p = Promise::from_value(v)?;
+                Value::Promise(self.env.register_promise(p))
+            }
+            T::Array => {
+                let id = obj_id(&v);
+                if !self.path.insert(id) {
+                    return Err(ConvError::Circular.into());
+                }
+                let arr = Array::from_value(v)?;
+                let mut out = Vec::with_capacity(arr.len().min(1 << 16));
+                for i in 0..arr.len() {
+                    let item: JsValue = arr.get(i)?;
+                    out.push(self.go(item, JsValue::new_undefined(self.env.ctx().clone()), depth + 1)?);
+                }
+                self.path.remove(&id);
+                Value::Array(out)
+            }
+            T::Object | T::Exception | T::Proxy => {
+                let id = obj_id(&v);
+                let obj = Object::from_value(v.clone())?;
+                let b = self.env.builtins();
+                if let Ok(ta) = TypedArray::<u8>::from_object(obj.clone()) {
+                    let bytes = ta.as_raw().map(|p| unsafe { p.as_ref() }.to_vec()).unwrap_or_default();
+                    self.budget.charge(bytes.len())?;
+                    return Ok(Value::Bytes(bytes));
+                }
+                if let Some(ab) = ArrayBuffer::from_object(obj.clone()) {
+                    let bytes = ab.as_raw().map(|p| unsafe { p.as_ref() }.to_vec()).unwrap_or_default();
+                    self.budget.charge(bytes.len())?;
+                    return Ok(Value::Bytes(bytes));
+                }
+                if obj.is_instance_of(&b.date) {
+                    let ms: f64 = b.date_get_time.call((This(obj),))?;
+                    return Ok(Value::Date(ms));
+                }
+                if !self.path.insert(id) {
+                    return Err(ConvError::Circular.into());
+                }
+                let out = if obj.is_instance_of(&b.set) {
+                    let arr: Array = b.array_from.call((obj,))?;
+                    let mut out = Vec::with_capacity(arr.len().min(1 << 16));
+                    for i in 0..arr.len() {
+                        let item: JsValue = arr.get(i)?;
+                        out.push(self.go(item, JsValue::new_undefined(self.env.ctx().clone()), depth + 1)?);
+                    }
+                    Value::Set(out)
+                } else {
+                    let mut out = Vec::new();
+                    for key in obj.keys::<rquickjs::Atom>() {
+                        let key = key?;
+                        let name = js_string(&key.to_js_string()?)?;
+                        self.budget.charge(name.len())?;
+                        let item: JsValue = obj.get(key)?;
+                        let val = self.go(item, obj.clone().into_value(), depth + 1)?;
+                        out.push((name, val));
+                    }
+                    Value::Object(out)
+                };
+                self.path.remove(&id);
+                out
+            }
+            other => return Err(ConvError::Unsupported(other.as_str().to_string()).into()),
+        })
+    }
+}
+
+/// `Value` -> JS.
+pub fn to_js<'js, E: JsEnv<'js>>(env: &E, v: &Value, depth: usize, limit: usize) -> rquickjs::Result<JsValue<'js>> {
+    let ctx = env.ctx().clone();
+    if depth > limit {
+        return Err(rquickjs::Error::new_into_js_message("value", "JS", ConvError::Depth(limit).to_string()));
+    }
+    Ok(match v {
+        Value::Undefined => JsValue::new_undefined(ctx),
+        Value::Null => JsValue::new_null(ctx),
+        Value::Bool(b) => JsValue::new_bool(ctx, *b),
+        Value::Int(i) => match i32::try_from(*i) {
+            Ok(i) => JsValue::new_int(ctx, i),
+            Err(_) => JsValue::new_float(ctx, *i as f64),
+        },
+        Value::Float(f) => JsValue::new_float(ctx, *f),
+        Value::BigInt(s) => {
+            let js = rquickjs::String::from_str(ctx, s)?;
+            env.builtins().bigint.call((js,))?
+        }
+        Value::String(s) => rquickjs::String::from_str(ctx, s)?.into_value(),
+        Value::Bytes(b) => TypedArray::<u8>::new_copy(ctx, b.as_slice())?.into_value(),
+        Value::Array(items) => {
+            let arr = Array::new(ctx)?;
+            for (i, item) in items.iter().enumerate() {
+                arr.set(i, to_js(env, item, depth + 1, limit)?)?;
+            }
+            arr.into_value()
+        }
+        Value::Object(entries) => {
+            let obj = Object::new(ctx)?;
+            for (k, item) in entries {
+                obj.set(k.as_str(), to_js(env, item, depth + 1, limit)?)?;
+            }
+            obj.into_value()
+        }
+        Value::Set(items) => {
+            let arr = Array::new(ctx)?;
+            for (i, item) in items.iter().enumerate() {
+                arr.set(i, to_js(env, item, depth + 1, limit)?)?;
+            }
+            env.builtins().new_set.call((arr,))?
+        }
+        Value::Date(ms) => env.builtins().new_date.call((*ms,))?,
+        Value::Function(id) => match env.function(*id) {
+            Some(f) => f.into_value(),
+            None => {
+                return Err(rquickjs::Error::new_into_js_message(
+                    "JsFunction",
+                    "function",
+                    "Function has been closed",
+                ))
+            }
+        },
+        Value::Promise(_) => {
+            return Err(rquickjs::Error::new_into_js_message("promise", "JS", "a promise handle cannot be passed back"))
+        }
+        Value::HostFunction(h) => env.host_function(h.clone())?.into_value(),
+    })
+}

@@ -1,0 +1,236 @@
+//! Python <-> `Value`, attached. Never touches the engine.
+
+use crate::engine::Handle;
+use crate::python::function::{JsFunction, JsPromise};
+use crate::python::undefined::{undefined, JsUndefined};
+use crate::value::{Budget, ConvError, HostFn, Limits, Value};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::PyTypeInfo;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
+    PyString, PyTuple, PyTzInfo,
+};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+fn conv_err(e: ConvError) -> PyErr {
+    PyRuntimeError::new_err(e.to_string())
+}
+
+/// Python -> `Value`.
+pub struct FromPy<'a> {
+    budget: Budget,
+    path: HashSet<usize>,
+    handle: Option<&'a Arc<Handle>>,
+    /// `bind_object`: callables become host functions.
+    allow_callables: bool,
+}
+
+impl<'a> FromPy<'a> {
+    pub fn new(limits: Limits, handle: Option<&'a Arc<Handle>>) -> Self {
+        FromPy { budget: Budget::new(limits), path: HashSet::new(), handle, allow_callables: false }
+    }
+
+    pub fn with_callables(mut self) -> Self {
+        self.allow_callables = true;
+        self
+    }
+
+    pub fn convert(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+        self.go(obj, 0)
+    }
+
+    fn enter(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let id = obj.as_ptr() as usize;
+        if !self.path.insert(id) {
+            return Err(conv_err(ConvError::Circular));
+        }
+        Ok(id)
+    }
+
+    fn go(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+        self.budget.depth(depth).map_err(conv_err)?;
+        self.budget.charge(8).map_err(conv_err)?;
+        if obj.is_none() {
+            return Ok(Value::Null);
+        }
+        if obj.is_instance_of::<JsUndefined>() {
+            return Ok(Value::Undefined);
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            return Ok(Value::Bool(b.is_true()));
+        }
+        if let Ok(i) = obj.cast::<PyInt>() {
+            return Ok(match i.extract::<i64>() {
+                Ok(v) => Value::Int(v),
+                Err(_) => {
+                    let s = i.str()?.to_str()?.to_owned();
+                    self.budget.charge(s.len()).map_err(conv_err)?;
+                    Value::BigInt(s)
+                }
+            });
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return Ok(Value::Float(f.value()));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            let s = s.to_str().map_err(|_| {
+                PyRuntimeError::new_err("Cannot convert str to JavaScript: it contains lone surrogates (invalid UTF-16)")
+            })?;
+            self.budget.charge(s.len()).map_err(conv_err)?;
+            return Ok(Value::String(s.to_owned()));
+        }
+        if let Ok(b) = obj.cast::<PyBytes>() {
+            self.budget.charge(b.as_bytes().len()).map_err(conv_err)?;
+            return Ok(Value::Bytes(b.as_bytes().to_vec()));
+        }
+        if let Ok(b) = obj.cast::<PyByteArray>() {
+            self.budget.charge(b.len()).map_err(conv_err)?;
+            return Ok(Value::Bytes(b.to_vec()));
+        }
+        if obj.is_instance_of::<PyMemoryView>() {
+            let b = PyBytes::type_object(obj.py()).call1((obj,))?;
+            let b = b.cast::<PyBytes>()?;
+            self.budget.charge(b.as_bytes().len()).map_err(conv_err)?;
+            return Ok(Value::Bytes(b.as_bytes().to_vec()));
+        }
+        if let Ok(l) = obj.cast::<PyList>() {
+            let id = self.enter(obj)?;
+            let mut out = Vec::with_capacity(l.len());
+            for item in l.iter() {
+                out.push(self.go(&item, depth + 1)?);
+            }
+            self.path.remove(&id);
+            return Ok(Value::Array(out));
+        }
+        if let Ok(t) = obj.cast::<PyTuple>() {
+            let id = self.enter(obj)?;
+            let mut out = Vec::with_capacity(t.len());
+            for item in t.iter() {
+                out.push(self.go(&item, depth + 1)?);
+            }
+            self.path.remove(&id);
+            return Ok(Value::Array(out));
+        }
+        if let Ok(d) = obj.cast::<PyDict>() {
+            let id = self.enter(obj)?;
+            let mut out = Vec::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                let Ok(k) = k.cast::<PyString>() else {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "Cannot convert dict to JavaScript: keys must be str, not {}",
+                        k.get_type().name()?
+                    )));
+                };
+                let k = k.to_str()?.to_owned();
+                self.budget.charge(k.len()).map_err(conv_err)?;
+                out.push((k, self.go(&v, depth + 1)?));
+            }
+            self.path.remove(&id);
+            return Ok(Value::Object(out));
+        }
+        if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
+            let mut out = Vec::new();
+            for item in obj.try_iter()? {
+                out.push(self.go(&item?, depth + 1)?);
+            }
+            return Ok(Value::Set(out));
+        }
+        if let Ok(dt) = obj.cast::<PyDateTime>() {
+            let py = obj.py();
+            let aware = if dt.getattr("tzinfo")?.is_none() {
+                let kw = PyDict::new(py);
+                kw.set_item("tzinfo", PyTzInfo::utc(py)?)?;
+                dt.call_method("replace", (), Some(&kw))?
+            } else {
+                dt.clone().into_any()
+            };
+            // Exact: (aware - epoch) // 1 ms, in Python's integer arithmetic.
+            let delta = aware.call_method1("__sub__", (epoch(py)?,))?;
+            let ms: i64 = delta.call_method1("__floordiv__", (PyDelta::new(py, 0, 0, 1000, false)?,))?.extract()?;
+            return Ok(Value::Date(ms as f64));
+        }
+        if let Ok(f) = obj.cast::<JsFunction>() {
+            let f = f.get();
+            if let Some(h) = self.handle {
+                if !Arc::ptr_eq(h, &f.handle) {
+                    return Err(PyRuntimeError::new_err("Cannot pass a JsFunction to another runtime"));
+                }
+            }
+            if f.is_closed() {
+                return Err(PyRuntimeError::new_err("Function has been closed"));
+            }
+            return Ok(Value::Function(f.id));
+        }
+        if self.allow_callables && obj.is_callable() {
+            let name = obj
+                .getattr("__name__")
+                .ok()
+                .and_then(|n| n.extract::<String>().ok())
+                .unwrap_or_else(|| "anonymous".into());
+            return Ok(Value::HostFunction(HostFn::new(name, obj.clone().unbind())));
+        }
+        let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+        Err(conv_err(ConvError::Unsupported(format!("{tname} (cannot be converted to JavaScript)"))))
+    }
+}
+
+fn epoch(py: Python<'_>) -> PyResult<Bound<'_, PyDateTime>> {
+    let utc = PyTzInfo::utc(py)?;
+    PyDateTime::new(py, 1970, 1, 1, 0, 0, 0, 0, Some(&utc))
+}
+
+/// `Value` -> Python.
+pub fn to_py<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Undefined => undefined(py).clone().into_any(),
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, b).to_owned().into_any(),
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => PyFloat::new(py, f).into_any(),
+        Value::BigInt(s) => PyInt::type_object(py).call1((s,))?,
+        Value::String(s) => PyString::new(py, &s).into_any(),
+        Value::Bytes(b) => PyBytes::new(py, &b).into_any(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item, handle)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(entries) => {
+            let d = PyDict::new(py);
+            for (k, item) in entries {
+                d.set_item(k, to_py(py, item, handle)?)?;
+            }
+            d.into_any()
+        }
+        Value::Set(items) => {
+            let s = PySet::empty(py)?;
+            for item in items {
+                s.add(to_py(py, item, handle)?)?;
+            }
+            s.into_any()
+        }
+        Value::Date(ms) => {
+            if !ms.is_finite() {
+                return Err(PyRuntimeError::new_err("Cannot convert an invalid Date to datetime"));
+            }
+            let ms = ms.trunc();
+            let days = (ms / 86_400_000.0).floor();
+            let rest_ms = ms - days * 86_400_000.0;
+            let (days, rest_ms) = (days as i32, rest_ms as i64);
+            let delta = PyDelta::new(py, days, (rest_ms / 1000) as i32, ((rest_ms % 1000) * 1000) as i32, true)?;
+            epoch(py)?.call_method1("__add__", (delta,)).map_err(|_| {
+                PyRuntimeError::new_err("Cannot convert Date to datetime: out of datetime's range")
+            })?
+        }
+        Value::Function(id) => Bound::new(py, JsFunction::new(handle.clone(), id))?.into_any(),
+        Value::Promise(id) => Bound::new(py, JsPromise::new(handle.clone(), id))?.into_any(),
+        Value::HostFunction(h) => match h.callable.lock().ok().and_then(|c| c.as_ref().map(|c| c.clone_ref(py))) {
+            Some(c) => c.into_bound(py),
+            None => py.None().into_bound(py),
+        },
+    })
+}

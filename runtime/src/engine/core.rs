@@ -1,0 +1,908 @@
+//! The engine thread's loop and its state.
+
+use super::handle::{Handle, Shared, HEAP_LIMIT, RUNNING, TERMINATED};
+use super::timers::Timers;
+use super::EngineConfig;
+use crate::command::{AsyncTarget, Command, EngineError, JsErrorInfo, Outcome, SettleError, StatsData};
+use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
+use crate::python::host::{self, HostOutcome};
+use crate::value::{HostFn, Value};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use rquickjs::context::EvalOptions;
+use rquickjs::function::{Args, Opt, Rest, This};
+use rquickjs::{qjs, Context, Ctx, Exception, Function, Object, Promise, Value as JsValue};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak as RcWeak};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// How long each side spins on the channel before parking: a hand-off then costs
+/// well under a microsecond instead of two futex wake-ups (design.md, section 3).
+const SPIN: Duration = Duration::from_micros(50);
+
+const TERMINATED_MSG: &str = "Runtime terminated by host request";
+const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
+
+enum TimerPayload<'js> {
+    Js { cb: Function<'js>, args: Vec<JsValue<'js>> },
+    AsyncDeadline { seq: u64 },
+}
+
+/// Everything the engine thread owns. Closures installed in JS hold a `Weak` to it.
+pub(crate) struct State<'js> {
+    ctx: Ctx<'js>,
+    shared: Arc<Shared>,
+    handle: Weak<Handle>,
+    builtins: Builtins<'js>,
+    next_id: Cell<u64>,
+    functions: RefCell<HashMap<u64, (Function<'js>, JsValue<'js>)>>,
+    promises: RefCell<HashMap<u64, Promise<'js>>>,
+    timers: RefCell<Timers<TimerPayload<'js>>>,
+    ops: RefCell<HashMap<u32, (Arc<HostFn>, bool)>>,
+    /// Every Python callable ever handed to this engine (released attached at the end).
+    hosts: RefCell<Vec<Arc<HostFn>>>,
+    /// resolve/reject of JS promises waiting for an async Python handler.
+    settlers: RefCell<HashMap<u64, (Function<'js>, Function<'js>)>>,
+    /// Python futures waiting for a JS promise, by command sequence number.
+    pending: RefCell<HashMap<u64, AsyncTarget>>,
+    /// The event loop of the latest async request: where async handlers run.
+    current_loop: RefCell<Option<Arc<pyo3::Py<pyo3::PyAny>>>>,
+    stats: RefCell<StatsData>,
+    this: RefCell<RcWeak<State<'js>>>,
+}
+
+impl<'js> JsEnv<'js> for State<'js> {
+    fn ctx(&self) -> &Ctx<'js> {
+        &self.ctx
+    }
+    fn register_function(&self, f: Function<'js>, this: JsValue<'js>) -> u64 {
+        let id = self.new_id();
+        self.functions.borrow_mut().insert(id, (f, this));
+        id
+    }
+    fn register_promise(&self, p: Promise<'js>) -> u64 {
+        let id = self.new_id();
+        self.promises.borrow_mut().insert(id, p);
+        id
+    }
+    fn function(&self, id: u64) -> Option<Function<'js>> {
+        self.functions.borrow().get(&id).map(|(f, _)| f.clone())
+    }
+    fn host_function(&self, host: Arc<HostFn>) -> rquickjs::Result<Function<'js>> {
+        self.hosts.borrow_mut().push(host.clone());
+        let weak = self.this.borrow().clone();
+        let name = host.name.clone();
+        let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
+            let Some(st) = weak.upgrade() else {
+                return Err(Exception::throw_internal(&ctx, "runtime is shutting down"));
+            };
+            st.call_host(&host, args.0, false)
+        })?;
+        let _ = f.set_name(&name);
+        Ok(f)
+    }
+    fn builtins(&self) -> &Builtins<'js> {
+        &self.builtins
+    }
+}
+
+/// Entry point of the engine thread.
+pub(crate) fn run(
+    rx: Receiver<Command>,
+    shared: Arc<Shared>,
+    handle: Weak<Handle>,
+    cfg: EngineConfig,
+    ready: Sender<Result<(), String>>,
+) {
+    if let Ok(mut t) = shared.engine_thread.lock() {
+        *t = Some(std::thread::current().id());
+    }
+    let _tstate = host::keep_thread_state();
+    let rt = match rquickjs::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot create the JS runtime: {e}")));
+            return;
+        }
+    };
+    rt.set_max_stack_size(8 * 1024 * 1024);
+    if let Some(max) = cfg.max_heap_size {
+        rt.set_memory_limit(max);
+    }
+    let s2 = shared.clone();
+    rt.set_interrupt_handler(Some(Box::new(move || s2.should_interrupt())));
+    let context = match Context::full(&rt) {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = if cfg.max_heap_size.is_some() {
+                format!("cannot create the JS context: {e} (heap limit too small?)")
+            } else {
+                format!("cannot create the JS context: {e}")
+            };
+            let _ = ready.send(Err(msg));
+            return;
+        }
+    };
+    context.with(|ctx| {
+        let st = match State::new(ctx.clone(), shared.clone(), handle, &cfg) {
+            Ok(st) => st,
+            Err(e) => {
+                let _ = ready.send(Err(e));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(()));
+        st.run_loop(&rx);
+        st.shutdown();
+    });
+    drop(context);
+    drop(rt);
+}
+
+enum Wait {
+    Cmd(Command),
+    Timeout,
+    Gone,
+}
+
+/// Spin briefly, then park until a command arrives or the deadline passes.
+fn wait_command(rx: &Receiver<Command>, deadline: Option<Instant>) -> Wait {
+    let start = Instant::now();
+    let mut i = 0u32;
+    loop {
+        match rx.try_recv() {
+            Ok(c) => return Wait::Cmd(c),
+            Err(TryRecvError::Disconnected) => return Wait::Gone,
+            Err(TryRecvError::Empty) => {}
+        }
+        i += 1;
+        if i.is_multiple_of(32) {
+            let now = Instant::now();
+            let spent = now - start;
+            if spent > 2 * SPIN || deadline.is_some_and(|d| now >= d) {
+                break;
+            }
+            if spent > SPIN {
+                // Second phase: give the core away (the other side may need it).
+                std::thread::yield_now();
+                continue;
+            }
+        }
+        std::hint::spin_loop();
+    }
+    pyo3_detach::assert_detached();
+    let r = match deadline {
+        Some(d) => rx.recv_deadline(d),
+        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    };
+    match r {
+        Ok(c) => Wait::Cmd(c),
+        Err(RecvTimeoutError::Timeout) => Wait::Timeout,
+        Err(RecvTimeoutError::Disconnected) => Wait::Gone,
+    }
+}
+
+impl<'js> State<'js> {
+    fn new(ctx: Ctx<'js>, shared: Arc<Shared>, handle: Weak<Handle>, cfg: &EngineConfig) -> Result<Rc<Self>, String> {
+        let builtins = Builtins::new(&ctx).map_err(|e| format!("engine set-up failed: {e}"))?;
+        let st = Rc::new(State {
+            ctx,
+            shared,
+            handle,
+            builtins,
+            next_id: Cell::new(1),
+            functions: RefCell::default(),
+            promises: RefCell::default(),
+            timers: RefCell::default(),
+            ops: RefCell::default(),
+            hosts: RefCell::default(),
+            settlers: RefCell::default(),
+            pending: RefCell::default(),
+            current_loop: RefCell::default(),
+            stats: RefCell::default(),
+            this: RefCell::new(RcWeak::new()),
+        });
+        *st.this.borrow_mut() = Rc::downgrade(&st);
+        st.install_globals(cfg.enable_console).map_err(|e| format!("engine set-up failed: {e}"))?;
+        if let Some(src) = &cfg.bootstrap {
+            st.shared.set_deadline(cfg.timeout);
+            let r = st.eval_raw(src);
+            st.shared.set_deadline(None);
+            match r {
+                Ok(_) => st.run_jobs(),
+                Err(e) => {
+                    let err = st.error(e);
+                    return Err(format!("bootstrap failed: {}", describe(&err)));
+                }
+            }
+        }
+        Ok(st)
+    }
+
+    fn new_id(&self) -> u64 {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        id
+    }
+
+    fn weak(&self) -> RcWeak<State<'js>> {
+        self.this.borrow().clone()
+    }
+
+    // ---------------------------------------------------------------- globals
+
+    fn install_globals(&self, console: bool) -> rquickjs::Result<()> {
+        let g = self.ctx.globals();
+        for (name, interval) in [("setTimeout", false), ("setInterval", true)] {
+            let weak = self.weak();
+            let f = Function::new(
+                self.ctx.clone(),
+                move |ctx: Ctx<'js>, cb: JsValue<'js>, delay: Opt<JsValue<'js>>, args: Rest<JsValue<'js>>| {
+                    let Some(st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
+                    let Some(cb) = cb.into_function() else {
+                        return Err(Exception::throw_type(&ctx, "callback must be a function"));
+                    };
+                    let ms = delay.0.and_then(|d| d.as_number()).unwrap_or(0.0);
+                    let ms = if ms.is_finite() && ms > 0.0 { ms.min(2_147_483_647.0) } else { 0.0 };
+                    let id = st.timers.borrow_mut().add(
+                        Duration::from_micros((ms * 1000.0) as u64),
+                        interval,
+                        TimerPayload::Js { cb, args: args.0 },
+                    );
+                    Ok(id as f64)
+                },
+            )?;
+            g.set(name, f)?;
+        }
+        for name in ["clearTimeout", "clearInterval"] {
+            let weak = self.weak();
+            let f = Function::new(self.ctx.clone(), move |id: Opt<JsValue<'js>>| {
+                if let (Some(st), Some(id)) = (weak.upgrade(), id.0.and_then(|v| v.as_number())) {
+                    if id.is_finite() && id >= 1.0 {
+                        let removed = st.timers.borrow_mut().remove(id as u64);
+                        drop(removed);
+                    }
+                }
+            })?;
+            g.set(name, f)?;
+        }
+        {
+            let weak = self.weak();
+            let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, cb: JsValue<'js>| {
+                let Some(_st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
+                let Some(cb) = cb.into_function() else {
+                    return Err(Exception::throw_type(&ctx, "callback must be a function"));
+                };
+                cb.defer(())
+            })?;
+            g.set("queueMicrotask", f)?;
+        }
+        for (name, is_async) in [("__host_op_sync__", false), ("__host_op_async__", true)] {
+            let weak = self.weak();
+            let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, id: JsValue<'js>, args: Rest<JsValue<'js>>| {
+                let Some(st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
+                let id = id.as_number().unwrap_or(-1.0);
+                let op = if id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f64 {
+                    st.ops.borrow().get(&(id as u32)).cloned()
+                } else {
+                    None
+                };
+                let Some((host, _)) = op else {
+                    return Err(Exception::throw_reference(&ctx, &format!("Unknown op id {id}")));
+                };
+                st.call_host(&host, args.0, is_async)
+            })?;
+            g.set(name, f)?;
+        }
+        if console {
+            let obj = Object::new(self.ctx.clone())?;
+            for (name, err) in [("log", false), ("info", false), ("debug", false), ("warn", true), ("error", true)] {
+                let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
+                    let mut parts = Vec::new();
+                    for a in args.0 {
+                        parts.push(display(&ctx, a));
+                    }
+                    let line = parts.join(" ");
+                    host::console_write(err, &line);
+                })?;
+                obj.set(name, f)?;
+            }
+            g.set("console", obj)?;
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- loop
+
+    fn run_loop(&self, rx: &Receiver<Command>) {
+        loop {
+            self.fire_timers();
+            let deadline = self.timers.borrow_mut().next_deadline();
+            match wait_command(rx, deadline) {
+                Wait::Cmd(cmd) => {
+                    if !self.guarded(cmd) {
+                        return;
+                    }
+                    // Drain what else is ready before looking at timers again.
+                    while let Ok(cmd) = rx.try_recv() {
+                        if !self.guarded(cmd) {
+                            return;
+                        }
+                    }
+                }
+                Wait::Timeout => {}
+                Wait::Gone => return,
+            }
+        }
+    }
+
+    /// A bug in one command must not take the runtime down: its caller sees the
+    /// reply channel dropped (an internal error), the loop goes on.
+    fn guarded(&self, cmd: Command) -> bool {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle_command(cmd))).unwrap_or(true)
+    }
+
+    fn running(&self) -> Result<(), EngineError> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(EngineError::Closed);
+        }
+        match self.shared.state.load(Ordering::Acquire) {
+            RUNNING => Ok(()),
+            HEAP_LIMIT => Err(EngineError::Terminated(HEAP_MSG.into())),
+            _ => Err(EngineError::Terminated(TERMINATED_MSG.into())),
+        }
+    }
+
+    /// Returns false when the loop must end.
+    fn handle_command(&self, cmd: Command) -> bool {
+        match cmd {
+            Command::Eval { seq, code, timeout, reply } => {
+                let out = self.timed("eval_sync", |s| s.stats.borrow_mut().eval_sync_count += 1, seq, timeout, |s| {
+                    s.eval_raw(&code).map_err(|e| s.error(e)).and_then(|v| s.finish_sync(v))
+                });
+                let _ = reply.send(out);
+            }
+            Command::Call { seq, id, args, timeout, reply } => {
+                let out =
+                    self.timed("call_function_sync", |s| s.stats.borrow_mut().call_function_sync_count += 1, seq, timeout, |s| {
+                        s.call_raw(id, &args).and_then(|v| s.finish_sync(v))
+                    });
+                let _ = reply.send(out);
+            }
+            Command::EvalAsync { seq, code, timeout, target } => {
+                self.remember_loop(&target);
+                let r = self.timed("eval_async", |s| s.stats.borrow_mut().eval_async_count += 1, seq, timeout, |s| {
+                    s.eval_raw(&code).map_err(|e| s.error(e)).map(|v| (v, ()))
+                });
+                self.start_async(seq, timeout, target, r.map(|(v, _)| v));
+            }
+            Command::CallAsync { seq, id, args, timeout, target } => {
+                self.remember_loop(&target);
+                let r = self.timed(
+                    "call_function_async",
+                    |s| s.stats.borrow_mut().call_function_async_count += 1,
+                    seq,
+                    timeout,
+                    |s| s.call_raw(id, &args).map(|v| (v, ())),
+                );
+                self.start_async(seq, timeout, target, r.map(|(v, _)| v));
+            }
+            Command::AwaitPromise { id, timeout, target } => {
+                self.remember_loop(&target);
+                let p = self.promises.borrow_mut().remove(&id);
+                let seq = self.shared.next_seq();
+                match p {
+                    Some(p) => self.start_async(seq, timeout, target, Ok(p.into_value())),
+                    None => self.deliver(target, Err(EngineError::Internal("promise already awaited or released".into()))),
+                }
+            }
+            Command::ReleaseFunction { id } => {
+                let f = self.functions.borrow_mut().remove(&id);
+                drop(f);
+            }
+            Command::ReleasePromise { id } => {
+                let p = self.promises.borrow_mut().remove(&id);
+                drop(p);
+            }
+            Command::Cancel { seq } => {
+                self.shared.uncancel(seq);
+                let p = self.pending.borrow_mut().remove(&seq);
+                if let Some(target) = p {
+                    host::release_target(target);
+                }
+            }
+            Command::BindFunction { name, host, reply } => {
+                let out = self.running().and_then(|_| {
+                    let f = self.host_function(host).map_err(|e| self.error(e))?;
+                    self.ctx.globals().set(name.as_str(), f).map_err(|e| self.error(e))?;
+                    Ok(Value::Undefined)
+                });
+                let _ = reply.send(out);
+            }
+            Command::BindObject { name, entries, reply } => {
+                let out = self.running().and_then(|_| {
+                    let limit = self.shared.limits.max_depth;
+                    let v = to_js(self, &Value::Object(entries), 0, limit).map_err(|e| self.error(e))?;
+                    self.ctx.globals().set(name.as_str(), v).map_err(|e| self.error(e))?;
+                    Ok(Value::Undefined)
+                });
+                let _ = reply.send(out);
+            }
+            Command::RegisterOp { id, host, is_async, reply } => {
+                let out = self.running().map(|_| {
+                    self.hosts.borrow_mut().push(host.clone());
+                    self.ops.borrow_mut().insert(id, (host, is_async));
+                    Value::Int(id as i64)
+                });
+                let _ = reply.send(out);
+            }
+            Command::Settle { promise_id, result } => {
+                {
+                    let mut st = self.stats.borrow_mut();
+                    st.active_async_ops = st.active_async_ops.saturating_sub(1);
+                }
+                let s = self.settlers.borrow_mut().remove(&promise_id);
+                if let (Some((resolve, reject)), Ok(())) = (s, self.running()) {
+                    let r = match result {
+                        Ok(v) => match to_js(self, &v, 0, self.shared.limits.max_depth) {
+                            Ok(js) => resolve.call::<_, ()>((js,)),
+                            Err(e) => {
+                                let msg = self.error(e);
+                                match self.make_error("TypeError", &describe(&msg)) {
+                                    Ok(err) => reject.call::<_, ()>((err,)),
+                                    Err(e) => Err(e),
+                                }
+                            }
+                        },
+                        Err(SettleError { name, message }) => match self.make_error(&name, &message) {
+                            Ok(err) => reject.call::<_, ()>((err,)),
+                            Err(e) => Err(e),
+                        },
+                    };
+                    if let Err(e) = r {
+                        let _ = self.error(e);
+                    }
+                    self.run_jobs();
+                }
+            }
+            Command::Stats { reply } => {
+                let _ = reply.send(self.snapshot_stats());
+            }
+            Command::Terminate => {
+                self.fail_all_pending(|| EngineError::Terminated(TERMINATED_MSG.into()));
+            }
+            Command::Close => return false,
+        }
+        true
+    }
+
+    /// Runs `f` as the JS work of command `seq` under its deadline, with stats.
+    fn timed<T>(
+        &self,
+        kind: &'static str,
+        count: impl FnOnce(&Self),
+        seq: u64,
+        timeout: Option<Duration>,
+        f: impl FnOnce(&Self) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        self.running()?;
+        if self.shared.is_cancelled(seq) {
+            return Err(EngineError::Interrupted);
+        }
+        count(self);
+        let timeout = timeout.or(self.shared.default_timeout);
+        self.shared.current_seq.store(seq, Ordering::Relaxed);
+        self.shared.set_deadline(timeout);
+        let t0 = Instant::now();
+        let mut out = f(self);
+        if out.is_ok() && self.shared.should_interrupt() {
+            // JS was stopped inside a microtask of this evaluation: report why.
+            if let Some(e) = self.interrupt_reason() {
+                out = Err(e);
+            }
+        }
+        self.shared.set_deadline(None);
+        self.shared.current_seq.store(0, Ordering::Relaxed);
+        let ms = t0.elapsed().as_millis() as u64;
+        let mut s = self.stats.borrow_mut();
+        s.total_execution_time_ms += ms;
+        s.last_execution_time_ms = ms;
+        s.last_execution_kind = Some(kind.to_string());
+        out
+    }
+
+    fn eval_raw(&self, code: &str) -> rquickjs::Result<JsValue<'js>> {
+        let mut opts = EvalOptions::default();
+        opts.strict = false;
+        opts.global = true;
+        opts.filename = Some("<eval>".into());
+        let v = self.ctx.eval_with_options::<JsValue, _>(code.as_bytes().to_vec(), opts)?;
+        self.run_jobs();
+        Ok(v)
+    }
+
+    fn call_raw(&self, id: u64, args: &[Value]) -> Result<JsValue<'js>, EngineError> {
+        let Some((f, this)) = self.functions.borrow().get(&id).cloned() else {
+            return Err(EngineError::Internal("Function has been closed".into()));
+        };
+        let limit = self.shared.limits.max_depth;
+        let mut a = Args::new(self.ctx.clone(), args.len());
+        a.this(this).map_err(|e| self.error(e))?;
+        for v in args {
+            let js = to_js(self, v, 0, limit).map_err(|e| self.error(e))?;
+            a.push_arg(js).map_err(|e| self.error(e))?;
+        }
+        let r = f.call_arg::<JsValue>(a).map_err(|e| self.error(e));
+        self.run_jobs();
+        r
+    }
+
+    /// A sync caller's answer: settled promises are unwrapped, pending ones handed out.
+    fn finish_sync(&self, v: JsValue<'js>) -> Outcome {
+        if let Some(p) = v.as_promise() {
+            match p.result::<JsValue>() {
+                None => {}
+                Some(Ok(v)) => return self.to_value(v),
+                Some(Err(e)) => return Err(self.error(e)),
+            }
+        }
+        self.to_value(v)
+    }
+
+    fn to_value(&self, v: JsValue<'js>) -> Outcome {
+        let mut conv = ToValue::new(self, self.shared.limits);
+        match conv.convert(v) {
+            Ok(v) => Ok(v),
+            Err(ToValueError::Conv(e)) => Err(EngineError::Conversion(e.to_string())),
+            Err(ToValueError::Js(e)) => Err(self.error(e)),
+        }
+    }
+
+    fn run_jobs(&self) {
+        let mut n = 0u32;
+        while self.ctx.execute_pending_job() {
+            n += 1;
+            if n.is_multiple_of(256) && self.shared.should_interrupt() {
+                break;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- async
+
+    fn remember_loop(&self, target: &AsyncTarget) {
+        if let Some(l) = target.event_loop() {
+            *self.current_loop.borrow_mut() = Some(l.clone());
+        }
+    }
+
+    /// Completes `target` now if `r` is not a pending promise, else when it settles.
+    fn start_async(&self, seq: u64, timeout: Option<Duration>, target: AsyncTarget, r: Result<JsValue<'js>, EngineError>) {
+        let v = match r {
+            Ok(v) => v,
+            Err(e) => return self.deliver(target, Err(e)),
+        };
+        let Some(p) = v.as_promise().cloned() else {
+            let out = self.to_value(v);
+            return self.deliver(target, out);
+        };
+        match p.result::<JsValue>() {
+            Some(Ok(v)) => {
+                let out = self.to_value(v);
+                return self.deliver(target, out);
+            }
+            Some(Err(e)) => {
+                let err = self.error(e);
+                return self.deliver(target, Err(err));
+            }
+            None => {}
+        }
+        let timeout = timeout.or(self.shared.default_timeout);
+        self.pending.borrow_mut().insert(seq, target);
+        if let Some(t) = timeout {
+            self.timers.borrow_mut().add(t, false, TimerPayload::AsyncDeadline { seq });
+        }
+        let (w1, w2) = (self.weak(), self.weak());
+        let on_ok = Function::new(self.ctx.clone(), move |v: JsValue<'js>| {
+            if let Some(st) = w1.upgrade() {
+                st.settle_pending(seq, Ok(v));
+            }
+        });
+        let on_err = Function::new(self.ctx.clone(), move |v: JsValue<'js>| {
+            if let Some(st) = w2.upgrade() {
+                st.settle_pending(seq, Err(v));
+            }
+        });
+        let r = (|| -> rquickjs::Result<()> {
+            let then = p.then()?;
+            then.call::<_, JsValue>((This(p.clone()), on_ok?, on_err?))?;
+            Ok(())
+        })();
+        if let Err(e) = r {
+            let err = self.error(e);
+            if let Some(target) = self.pending.borrow_mut().remove(&seq) {
+                self.deliver(target, Err(err));
+            }
+        }
+        self.run_jobs();
+    }
+
+    fn settle_pending(&self, seq: u64, r: Result<JsValue<'js>, JsValue<'js>>) {
+        let Some(target) = self.pending.borrow_mut().remove(&seq) else { return };
+        let out = match r {
+            Ok(v) => self.to_value(v),
+            Err(v) => Err(self.exception_to_error(v)),
+        };
+        self.deliver(target, out);
+    }
+
+    fn deliver(&self, target: AsyncTarget, out: Outcome) {
+        match self.handle.upgrade() {
+            Some(h) => host::complete(&h, target, out),
+            None => host::release_target(target),
+        }
+    }
+
+    fn fail_all_pending(&self, err: impl Fn() -> EngineError) {
+        let pending: Vec<_> = self.pending.borrow_mut().drain().collect();
+        for (_, target) in pending {
+            self.deliver(target, Err(err()));
+        }
+        let settlers: Vec<_> = self.settlers.borrow_mut().drain().collect();
+        drop(settlers);
+        let timers = self.timers.borrow_mut().clear();
+        drop(timers);
+    }
+
+    fn fire_timers(&self) {
+        let now = Instant::now();
+        for _ in 0..1000 {
+            let due = self.timers.borrow_mut().pop_due(now);
+            let Some((id, timer)) = due else { return };
+            match &timer.payload {
+                TimerPayload::AsyncDeadline { seq } => {
+                    let p = self.pending.borrow_mut().remove(seq);
+                    if let Some(target) = p {
+                        self.deliver(target, Err(EngineError::Timeout));
+                    }
+                }
+                TimerPayload::Js { cb, args } => {
+                    if self.running().is_err() {
+                        return;
+                    }
+                    let (cb, args) = (cb.clone(), args.clone());
+                    if timer.interval.is_some() {
+                        self.timers.borrow_mut().rearm(id, timer);
+                    } else {
+                        drop(timer);
+                    }
+                    let mut a = Args::new(self.ctx.clone(), args.len());
+                    let mut r = Ok(());
+                    for v in args {
+                        r = r.and_then(|_| a.push_arg(v));
+                    }
+                    let r = r.and_then(|_| a.apply::<JsValue>(&cb));
+                    if let Err(e) = r {
+                        let _ = self.error(e);
+                    }
+                    self.run_jobs();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- host calls
+
+    /// JS called a Python function: attach for this call only.
+    fn call_host(&self, host: &Arc<HostFn>, args: Vec<JsValue<'js>>, force_promise: bool) -> rquickjs::Result<JsValue<'js>> {
+        let ctx = self.ctx.clone();
+        let mut vals = Vec::with_capacity(args.len());
+        {
+            let mut conv = ToValue::new(self, self.shared.limits);
+            for a in args {
+                match conv.convert(a) {
+                    Ok(v) => vals.push(v),
+                    Err(ToValueError::Conv(e)) => return Err(Exception::throw_type(&ctx, &e.to_string())),
+                    Err(ToValueError::Js(e)) => return Err(e),
+                }
+            }
+        }
+        let Some(handle) = self.handle.upgrade() else {
+            return Err(Exception::throw_internal(&ctx, "runtime closed"));
+        };
+        let promise_id = self.new_id();
+        let event_loop = self.current_loop.borrow().clone();
+        let outcome = host::call(&handle, host, vals, promise_id, event_loop);
+        let result = match outcome {
+            HostOutcome::Value(v) => match to_js(self, &v, 0, self.shared.limits.max_depth) {
+                Ok(js) => Ok(js),
+                Err(rquickjs::Error::Exception) => Err(rquickjs::Error::Exception),
+                Err(e) => Err(Exception::throw_type(&ctx, &e.to_string())),
+            },
+            HostOutcome::Error { name, message } => {
+                let err = self.make_error(&name, &message)?;
+                Err(ctx.throw(err))
+            }
+            HostOutcome::Scheduled => {
+                let (p, resolve, reject) = ctx.promise()?;
+                self.settlers.borrow_mut().insert(promise_id, (resolve, reject));
+                self.stats.borrow_mut().active_async_ops += 1;
+                return Ok(p.into_value());
+            }
+            HostOutcome::Unavailable(msg) => Err(Exception::throw_internal(&ctx, &msg)),
+        };
+        if !force_promise {
+            return result;
+        }
+        // An async op whose handler answered synchronously: still a promise.
+        let (p, resolve, reject) = ctx.promise()?;
+        match result {
+            Ok(v) => resolve.call::<_, ()>((v,))?,
+            Err(rquickjs::Error::Exception) => {
+                let e = ctx.catch();
+                reject.call::<_, ()>((e,))?
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(p.into_value())
+    }
+
+    fn make_error(&self, name: &str, message: &str) -> rquickjs::Result<JsValue<'js>> {
+        let e = Exception::from_message(self.ctx.clone(), message)?;
+        e.as_object().set("name", name)?;
+        Ok(e.into_value())
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    /// Turns an rquickjs error (the pending exception, if any) into an `EngineError`.
+    fn error(&self, e: rquickjs::Error) -> EngineError {
+        match e {
+            rquickjs::Error::Exception => {
+                let v = self.ctx.catch();
+                self.exception_to_error(v)
+            }
+            rquickjs::Error::Allocation => self.heap_limit(),
+            rquickjs::Error::IntoJs { message: Some(m), .. } | rquickjs::Error::FromJs { message: Some(m), .. } => {
+                EngineError::Conversion(m)
+            }
+            other => EngineError::Internal(other.to_string()),
+        }
+    }
+
+    fn heap_limit(&self) -> EngineError {
+        let _ = self.shared.state.compare_exchange(RUNNING, HEAP_LIMIT, Ordering::AcqRel, Ordering::Acquire);
+        EngineError::Terminated(HEAP_MSG.into())
+    }
+
+    /// Why the interrupt handler is (or would be) stopping JS, if it is.
+    fn interrupt_reason(&self) -> Option<EngineError> {
+        match self.shared.state.load(Ordering::Acquire) {
+            TERMINATED => return Some(EngineError::Terminated(TERMINATED_MSG.into())),
+            HEAP_LIMIT => return Some(EngineError::Terminated(HEAP_MSG.into())),
+            _ => {}
+        }
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Some(EngineError::Closed);
+        }
+        let seq = self.shared.current_seq.load(Ordering::Relaxed);
+        if self.shared.is_cancelled(seq) {
+            return Some(EngineError::Interrupted);
+        }
+        if self.shared.deadline_passed() {
+            return Some(EngineError::Timeout);
+        }
+        None
+    }
+
+    fn exception_to_error(&self, v: JsValue<'js>) -> EngineError {
+        if let Some(e) = self.interrupt_reason() {
+            return e;
+        }
+        let info = match v.as_object() {
+            Some(obj) if !v.is_function() => {
+                let name = prop_string(obj, "name").unwrap_or_else(|| "Error".into());
+                let message = prop_string(obj, "message").unwrap_or_else(|| display(&self.ctx, v.clone()));
+                let stack = prop_string(obj, "stack");
+                JsErrorInfo { name, message, stack }
+            }
+            _ if (v.is_null() || v.is_undefined()) && self.near_heap_limit() => return self.heap_limit(),
+            _ => JsErrorInfo { name: "Error".into(), message: display(&self.ctx, v.clone()), stack: None },
+        };
+        if info.message == "out of memory" || (info.name == "InternalError" && info.message.contains("out of memory")) {
+            return self.heap_limit();
+        }
+        if info.name == "InternalError" && info.message == "interrupted" {
+            // Interrupted, but the reason was cleared in between (a finished timeout).
+            return EngineError::Timeout;
+        }
+        EngineError::Js(info)
+    }
+
+    fn near_heap_limit(&self) -> bool {
+        let u = self.memory();
+        u.malloc_limit > 0 && u.malloc_size as f64 > 0.9 * u.malloc_limit as f64
+    }
+
+    fn memory(&self) -> qjs::JSMemoryUsage {
+        let mut u = std::mem::MaybeUninit::<qjs::JSMemoryUsage>::zeroed();
+        unsafe {
+            let rt = qjs::JS_GetRuntime(self.ctx.as_raw().as_ptr());
+            qjs::JS_ComputeMemoryUsage(rt, u.as_mut_ptr());
+            u.assume_init()
+        }
+    }
+
+    fn snapshot_stats(&self) -> StatsData {
+        let mut s = self.stats.borrow().clone();
+        let u = self.memory();
+        s.heap_total_bytes = u.malloc_size.max(0) as u64;
+        s.heap_used_bytes = u.memory_used_size.max(0) as u64;
+        s.physical_total_bytes = u.malloc_size.max(0) as u64;
+        s.external_memory_bytes = 0;
+        let (t, i) = self.timers.borrow().counts();
+        s.active_timers = t;
+        s.active_intervals = i;
+        s.open_resources = (self.functions.borrow().len() + self.promises.borrow().len()) as u64;
+        s
+    }
+
+    // ---------------------------------------------------------------- shutdown
+
+    fn shutdown(&self) {
+        self.fail_all_pending(|| EngineError::Closed);
+        self.functions.borrow_mut().clear();
+        self.promises.borrow_mut().clear();
+        self.ops.borrow_mut().clear();
+        if let Some(l) = self.current_loop.borrow_mut().take() {
+            host::release_loop(l);
+        }
+        let hosts: Vec<_> = self.hosts.borrow_mut().drain(..).collect();
+        host::release_hosts(hosts);
+        self.ctx.run_gc();
+    }
+}
+
+/// `String(v)`, never failing.
+fn display<'js>(ctx: &Ctx<'js>, v: JsValue<'js>) -> String {
+    if let Some(s) = v.as_string() {
+        return js_string(s).unwrap_or_default();
+    }
+    let r = (|| -> rquickjs::Result<String> {
+        let f: Function = ctx.globals().get("String")?;
+        let s: rquickjs::String = f.call((v,))?;
+        js_string(&s).map_err(|e| rquickjs::Error::new_from_js_message("value", "string", e.to_string()))
+    })();
+    match r {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = ctx.catch();
+            "<unprintable value>".into()
+        }
+    }
+}
+
+fn prop_string<'js>(obj: &Object<'js>, key: &str) -> Option<String> {
+    match obj.get::<_, JsValue>(key) {
+        Ok(v) if v.is_undefined() || v.is_null() => None,
+        Ok(v) => Some(display(obj.ctx(), v)),
+        Err(_) => {
+            let _ = obj.ctx().catch();
+            None
+        }
+    }
+}
+
+pub(crate) fn describe(e: &EngineError) -> String {
+    match e {
+        EngineError::Js(i) => format!("{}: {}", i.name, i.message),
+        EngineError::Timeout => "Evaluation timed out".into(),
+        EngineError::Terminated(m) => m.clone(),
+        EngineError::Interrupted => "Evaluation interrupted".into(),
+        EngineError::Conversion(m) => m.clone(),
+        EngineError::Closed => "Runtime has been shut down (closed)".into(),
+        EngineError::Internal(m) => m.clone(),
+    }
+}

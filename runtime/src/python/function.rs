@@ -1,0 +1,213 @@
+//! `JsFunction` (a handle to a JS function on the engine thread) and `JsPromise`
+//! (an awaitable handle to a pending JS promise).
+
+use crate::command::{AsyncTarget, Command};
+use crate::convert::python::{to_py, FromPy};
+use crate::engine::Handle;
+use crate::python::errors::{closed_err, engine_err};
+use crate::python::host::CancelHook;
+use crate::python::parse_timeout;
+use crate::python::wait::wait_outcome;
+use crate::value::Value;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+#[pyclass(frozen, module = "jsrun")]
+pub struct JsFunction {
+    pub handle: Arc<Handle>,
+    pub id: u64,
+    closed: AtomicBool,
+}
+
+impl JsFunction {
+    pub fn new(handle: Arc<Handle>, id: u64) -> Self {
+        JsFunction { handle, id, closed: AtomicBool::new(false) }
+    }
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+    fn check(&self) -> PyResult<()> {
+        if self.handle.forked() {
+            return Err(PyRuntimeError::new_err("this JsFunction belongs to the parent process (used after fork)"));
+        }
+        if self.is_closed() {
+            return Err(PyRuntimeError::new_err("Function has been closed"));
+        }
+        if self.handle.is_closed() {
+            return Err(closed_err());
+        }
+        if self.handle.on_engine_thread() {
+            return Err(PyRuntimeError::new_err(
+                "re-entrant call: a bound Python function cannot wait for its own runtime (call it from another thread, or use call_async)",
+            ));
+        }
+        Ok(())
+    }
+    fn args(&self, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Value>> {
+        let mut conv = FromPy::new(self.handle.shared.limits, Some(&self.handle));
+        args.iter().map(|a| conv.convert(&a)).collect()
+    }
+}
+
+impl Drop for JsFunction {
+    fn drop(&mut self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            let _ = self.handle.send(Command::ReleaseFunction { id: self.id });
+        }
+    }
+}
+
+#[pymethods]
+impl JsFunction {
+    /// Calls the function; an awaitable when it returned a pending promise.
+    #[pyo3(signature = (*args, timeout=None))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = parse_timeout(timeout)?;
+        self.check()?;
+        let args = self.args(args)?;
+        let seq = self.handle.shared.next_seq();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.handle
+            .send(Command::Call { seq, id: self.id, args, timeout, reply: tx })
+            .map_err(|_| closed_err())?;
+        let out = wait_outcome(py, &self.handle, seq, &rx)?;
+        out.map_err(|e| engine_err(py, e)).and_then(|v| to_py(py, v, &self.handle))
+    }
+
+    /// Calls the function; a coroutine that awaits a returned promise.
+    #[pyo3(signature = (*args, timeout=None))]
+    fn call_async<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        parse_timeout(timeout)?;
+        let start = slf.getattr("_call_async_start")?;
+        let t = timeout.cloned().unwrap_or_else(|| py.None().into_bound(py));
+        drive(py, (start, args.clone(), t))
+    }
+
+    #[pyo3(signature = (args, timeout=None))]
+    fn _call_async_start<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = parse_timeout(timeout)?;
+        if self.handle.forked() {
+            return Err(PyRuntimeError::new_err("this JsFunction belongs to the parent process (used after fork)"));
+        }
+        if self.is_closed() {
+            return Err(PyRuntimeError::new_err("Function has been closed"));
+        }
+        if self.handle.is_closed() {
+            return Err(closed_err());
+        }
+        let args = self.args(args)?;
+        let (lp, fut) = new_future(py)?;
+        let seq = self.handle.shared.next_seq();
+        let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
+        self.handle
+            .send(Command::CallAsync { seq, id: self.id, args, timeout, target })
+            .map_err(|_| closed_err())?;
+        fut.call_method1("add_done_callback", (CancelHook { handle: self.handle.clone(), seq },))?;
+        Ok(fut)
+    }
+
+    /// Releases the handle; returns an awaitable (already complete).
+    fn close(&self) -> Ready {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            let _ = self.handle.send(Command::ReleaseFunction { id: self.id });
+        }
+        Ready
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<JsFunction id={}{}>", self.id, if self.is_closed() { " closed" } else { "" })
+    }
+}
+
+static DRIVE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+
+/// `jsrun._aio.drive(start, *args)`: a real coroutine (so `asyncio.run(rt.eval_async(..))`
+/// works) that calls `start` once a loop is running.
+pub fn drive<'py>(py: Python<'py>, args: impl pyo3::call::PyCallArgs<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let f = DRIVE.get_or_try_init(py, || py.import("jsrun._aio")?.getattr("drive").map(|f| f.unbind()))?;
+    f.bind(py).call1(args)
+}
+
+/// The running loop and a new future on it.
+pub fn new_future(py: Python<'_>) -> PyResult<(Bound<'_, PyAny>, Bound<'_, PyAny>)> {
+    let lp = py.import("asyncio")?.call_method0("get_running_loop")?;
+    let fut = lp.call_method0("create_future")?;
+    Ok((lp, fut))
+}
+
+/// An awaitable that is already complete (result `None`).
+#[pyclass(frozen, module = "jsrun")]
+pub struct Ready;
+
+#[pymethods]
+impl Ready {
+    fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(PyTuple::empty(py).try_iter()?.into_any())
+    }
+}
+
+/// A pending JS promise handed to Python; `await` it on any event loop.
+#[pyclass(frozen, module = "jsrun")]
+pub struct JsPromise {
+    handle: Arc<Handle>,
+    id: u64,
+    future: Mutex<Option<Py<PyAny>>>,
+    taken: AtomicBool,
+}
+
+impl JsPromise {
+    pub fn new(handle: Arc<Handle>, id: u64) -> Self {
+        JsPromise { handle, id, future: Mutex::new(None), taken: AtomicBool::new(false) }
+    }
+}
+
+impl Drop for JsPromise {
+    fn drop(&mut self) {
+        if !self.taken.swap(true, Ordering::AcqRel) {
+            let _ = self.handle.send(Command::ReleasePromise { id: self.id });
+        }
+    }
+}
+
+#[pymethods]
+impl JsPromise {
+    fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut slot = self.future.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+        if let Some(f) = slot.as_ref() {
+            return f.bind(py).call_method0("__await__");
+        }
+        if self.handle.is_closed() {
+            return Err(closed_err());
+        }
+        let (lp, fut) = new_future(py)?;
+        let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
+        self.taken.store(true, Ordering::Release);
+        self.handle
+            .send(Command::AwaitPromise { id: self.id, timeout: None, target })
+            .map_err(|_| closed_err())?;
+        *slot = Some(fut.clone().unbind());
+        fut.call_method0("__await__")
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<JsPromise id={}>", self.id)
+    }
+}

@@ -1,0 +1,301 @@
+//! The engine thread's short visits to Python: calling a bound function, completing
+//! an asyncio future, releasing Python objects. Each attaches for that work only
+//! (`Python::try_attach`: nothing happens once the interpreter is finalizing).
+
+use crate::command::{AsyncTarget, Command, Outcome, SettleError};
+use crate::convert::python::{to_py, FromPy};
+use crate::engine::Handle;
+use crate::python::errors::engine_err;
+use crate::value::{HostFn, Value};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyTuple;
+use std::sync::{Arc, Mutex};
+
+pub enum HostOutcome {
+    Value(Value),
+    Error { name: String, message: String },
+    /// The handler returned an awaitable, now running on an event loop; its result
+    /// settles JS promise `promise_id` through `Command::Settle`.
+    Scheduled,
+    Unavailable(String),
+}
+
+static ISAWAITABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
+    let name = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into());
+    let message = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+    (name, message)
+}
+
+/// Calls a Python handler for JS, on the engine thread, attached for this call only.
+pub fn call(
+    handle: &Arc<Handle>,
+    host: &HostFn,
+    args: Vec<Value>,
+    promise_id: u64,
+    event_loop: Option<Arc<Py<PyAny>>>,
+) -> HostOutcome {
+    if crate::python::wait::exiting() {
+        return HostOutcome::Unavailable("Python is shutting down".into());
+    }
+    let r = Python::try_attach(|py| {
+        let Some(callable) = host.callable.lock().ok().and_then(|c| c.as_ref().map(|c| c.clone_ref(py))) else {
+            return HostOutcome::Unavailable("host function released".into());
+        };
+        let mut pyargs = Vec::with_capacity(args.len());
+        for a in args {
+            match to_py(py, a, handle) {
+                Ok(o) => pyargs.push(o),
+                Err(e) => {
+                    let (name, message) = error_parts(py, &e);
+                    return HostOutcome::Error { name, message };
+                }
+            }
+        }
+        let result = PyTuple::new(py, pyargs).and_then(|t| callable.bind(py).call1(t));
+        let obj = match result {
+            Ok(o) => o,
+            Err(e) => {
+                let (name, message) = error_parts(py, &e);
+                return HostOutcome::Error { name, message };
+            }
+        };
+        let is_awaitable = ISAWAITABLE
+            .get_or_try_init(py, || py.import("inspect")?.getattr("isawaitable").map(|f| f.unbind()))
+            .and_then(|f| f.bind(py).call1((&obj,))?.is_truthy())
+            .unwrap_or(false);
+        if is_awaitable {
+            return match schedule(py, handle, &obj, promise_id, event_loop) {
+                Ok(()) => HostOutcome::Scheduled,
+                Err(e) => {
+                    let (name, message) = error_parts(py, &e);
+                    HostOutcome::Error { name, message }
+                }
+            };
+        }
+        match FromPy::new(handle.shared.limits, Some(handle)).convert(&obj) {
+            Ok(v) => HostOutcome::Value(v),
+            Err(e) => {
+                let (name, message) = error_parts(py, &e);
+                HostOutcome::Error { name, message }
+            }
+        }
+    });
+    r.unwrap_or_else(|| HostOutcome::Unavailable("Python is shutting down".into()))
+}
+
+/// Runs an awaitable on the caller's event loop (or jsrun's background loop).
+fn schedule(
+    py: Python<'_>,
+    handle: &Arc<Handle>,
+    awaitable: &Bound<'_, PyAny>,
+    promise_id: u64,
+    event_loop: Option<Arc<Py<PyAny>>>,
+) -> PyResult<()> {
+    let lp = match event_loop {
+        Some(l) if !l.bind(py).call_method0("is_closed")?.is_truthy()? => l.bind(py).clone(),
+        _ => py.import("jsrun")?.getattr("_background_loop")?.call0()?,
+    };
+    let asyncio = py.import("asyncio")?;
+    let coro = if asyncio.call_method1("iscoroutine", (awaitable,))?.is_truthy()? {
+        awaitable.clone()
+    } else {
+        py.import("jsrun")?.getattr("_as_coroutine")?.call1((awaitable,))?
+    };
+    let cfut = asyncio.call_method1("run_coroutine_threadsafe", (coro, lp))?;
+    let settler = Settler { handle: handle.clone(), promise_id };
+    cfut.call_method1("add_done_callback", (settler,))?;
+    Ok(())
+}
+
+/// Done-callback of an async handler's future: settles the JS promise.
+#[pyclass(frozen)]
+pub struct Settler {
+    handle: Arc<Handle>,
+    promise_id: u64,
+}
+
+#[pymethods]
+impl Settler {
+    fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
+        let result = if fut.call_method0("cancelled")?.is_truthy()? {
+            Err(SettleError { name: "CancelledError".into(), message: "the Python coroutine was cancelled".into() })
+        } else {
+            let exc = fut.call_method0("exception")?;
+            if !exc.is_none() {
+                let e = PyErr::from_value(exc);
+                let (name, message) = error_parts(py, &e);
+                Err(SettleError { name, message })
+            } else {
+                let v = fut.call_method0("result")?;
+                match FromPy::new(self.handle.shared.limits, Some(&self.handle)).convert(&v) {
+                    Ok(v) => Ok(v),
+                    Err(e) => {
+                        let (_, message) = error_parts(py, &e);
+                        Err(SettleError { name: "TypeError".into(), message })
+                    }
+                }
+            }
+        };
+        let _ = self.handle.send(Command::Settle { promise_id: self.promise_id, result });
+        Ok(())
+    }
+}
+
+/// Completes an asyncio future from the engine thread: `loop.call_soon_threadsafe`.
+pub fn complete(handle: &Arc<Handle>, target: AsyncTarget, out: Outcome) {
+    if let Some((lp, fut)) = target.take() {
+        schedule_completion(Some(handle.clone()), lp, fut, out);
+    }
+}
+
+/// Fails a future nobody will answer (see `AsyncTarget`'s `Drop`).
+pub fn fail_target(event_loop: Arc<Py<PyAny>>, future: Py<PyAny>, err: crate::command::EngineError) {
+    schedule_completion(None, event_loop, future, Err(err));
+}
+
+fn schedule_completion(handle: Option<Arc<Handle>>, lp: Arc<Py<PyAny>>, fut: Py<PyAny>, out: Outcome) {
+    let mut objs = Some((lp, fut));
+    if !crate::python::wait::exiting() {
+        let _ = Python::try_attach(|py| {
+            let Some((lp, fut)) = objs.take() else { return };
+            let c = Completion { handle, future: fut, outcome: Mutex::new(Some(out)) };
+            if let Ok(c) = Py::new(py, c) {
+                // A closed loop raises: nobody waits on that future any more.
+                let _ = lp.bind(py).call_method1("call_soon_threadsafe", (c,));
+            }
+            drop(lp);
+        });
+    }
+    if objs.is_some() {
+        // The interpreter is going away: leak rather than touch it.
+        std::mem::forget(objs);
+    }
+}
+
+/// Drops the engine's reference to an event loop, attached.
+pub fn release_loop(lp: Arc<Py<PyAny>>) {
+    let mut l = Some(lp);
+    if crate::python::wait::exiting() || Python::try_attach(|_py| drop(l.take())).is_none() {
+        std::mem::forget(l);
+    }
+}
+
+#[pyclass(frozen)]
+pub struct Completion {
+    handle: Option<Arc<Handle>>,
+    future: Py<PyAny>,
+    outcome: Mutex<Option<Outcome>>,
+}
+
+#[pymethods]
+impl Completion {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let fut = self.future.bind(py);
+        if fut.call_method0("done")?.is_truthy()? {
+            return Ok(());
+        }
+        let Some(out) = self.outcome.lock().ok().and_then(|mut o| o.take()) else { return Ok(()) };
+        let convert = |v| match &self.handle {
+            Some(h) => to_py(py, v, h),
+            None => Ok(py.None().into_bound(py)),
+        };
+        match out.map_err(|e| engine_err(py, e)).and_then(convert) {
+            Ok(v) => fut.call_method1("set_result", (v,))?,
+            Err(e) => fut.call_method1("set_exception", (e.value(py),))?,
+        };
+        Ok(())
+    }
+}
+
+/// Done-callback on an `eval_async` future: a cancelled future cancels the JS wait.
+#[pyclass(frozen)]
+pub struct CancelHook {
+    pub handle: Arc<Handle>,
+    pub seq: u64,
+}
+
+#[pymethods]
+impl CancelHook {
+    fn __call__(&self, fut: &Bound<'_, PyAny>) -> PyResult<()> {
+        if fut.call_method0("cancelled")?.is_truthy()? {
+            // Stops its JS if it is running right now, then forgets the JS wait.
+            self.handle.shared.cancel(self.seq);
+            let _ = self.handle.send(Command::Cancel { seq: self.seq });
+        }
+        Ok(())
+    }
+}
+
+/// Gives up on a target: its future fails with "closed" unless already done
+/// (cancelled futures are).
+pub fn release_target(target: AsyncTarget) {
+    drop(target);
+}
+
+/// Releases the Python callables the engine held.
+pub fn release_hosts(hosts: Vec<Arc<HostFn>>) {
+    let taken: Vec<Py<PyAny>> =
+        hosts.iter().filter_map(|h| h.callable.lock().ok().and_then(|mut c| c.take())).collect();
+    let mut taken = Some(taken);
+    if crate::python::wait::exiting() || Python::try_attach(|_py| drop(taken.take())).is_none() {
+        std::mem::forget(taken);
+    }
+}
+
+/// `console.*` when enabled: writes to Python's `sys.stdout` / `sys.stderr`.
+pub fn console_write(err: bool, line: &str) {
+    if crate::python::wait::exiting() {
+        return;
+    }
+    let _ = Python::try_attach(|py| -> PyResult<()> {
+        let sys = py.import("sys")?;
+        let stream = sys.getattr(if err { "stderr" } else { "stdout" })?;
+        stream.call_method1("write", (format!("{line}\n"),))?;
+        Ok(())
+    });
+}
+
+/// The engine thread's Python thread state, created once and kept (detached) for the
+/// thread's life, so that each visit to Python is a plain re-attach instead of
+/// creating and destroying a thread state.
+pub struct EngineThreadState {
+    gstate: pyo3::ffi::PyGILState_STATE,
+    saved: *mut pyo3::ffi::PyThreadState,
+}
+
+/// Creates the engine thread's thread state and detaches from it at once.
+pub fn keep_thread_state() -> Option<EngineThreadState> {
+    if crate::python::wait::exiting() {
+        return None;
+    }
+    // SAFETY: called on the engine thread, which is not attached; `Py_IsInitialized`
+    // may be called anytime. The interpreter is running (a `Runtime` was just built).
+    unsafe {
+        if pyo3::ffi::Py_IsInitialized() == 0 {
+            return None;
+        }
+        let gstate = pyo3::ffi::PyGILState_Ensure();
+        let saved = pyo3::ffi::PyEval_SaveThread();
+        Some(EngineThreadState { gstate, saved })
+    }
+}
+
+impl Drop for EngineThreadState {
+    fn drop(&mut self) {
+        if crate::python::wait::exiting() {
+            return; // the interpreter is going away: leave the thread state to it
+        }
+        // SAFETY: same thread (the struct is neither Send nor Sync: raw pointer), and
+        // this thread is detached here; re-attach to the saved state, then release it.
+        unsafe {
+            if pyo3::ffi::Py_IsInitialized() == 0 {
+                return;
+            }
+            pyo3::ffi::PyEval_RestoreThread(self.saved);
+            pyo3::ffi::PyGILState_Release(self.gstate);
+        }
+    }
+}

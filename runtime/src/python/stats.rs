@@ -1,0 +1,71 @@
+//! `RuntimeStats`: a read-only snapshot.
+
+use crate::command::StatsData;
+use pyo3::prelude::*;
+
+#[pyclass(frozen, module = "jsrun", get_all)]
+pub struct RuntimeStats {
+    pub heap_total_bytes: u64,
+    pub heap_used_bytes: u64,
+    pub external_memory_bytes: u64,
+    pub physical_total_bytes: u64,
+    pub total_execution_time_ms: u64,
+    pub last_execution_time_ms: u64,
+    pub last_execution_kind: Option<String>,
+    pub eval_sync_count: u64,
+    pub eval_async_count: u64,
+    pub eval_module_sync_count: u64,
+    pub eval_module_async_count: u64,
+    pub call_function_sync_count: u64,
+    pub call_function_async_count: u64,
+    pub active_async_ops: u64,
+    pub open_resources: u64,
+    pub active_timers: u64,
+    pub active_intervals: u64,
+    pub active_js_streams: u64,
+    pub active_py_streams: u64,
+    pub total_js_streams: u64,
+    pub total_py_streams: u64,
+    pub bytes_streamed_js_to_py: u64,
+    pub bytes_streamed_py_to_js: u64,
+}
+
+impl From<StatsData> for RuntimeStats {
+    fn from(s: StatsData) -> Self {
+        RuntimeStats {
+            heap_total_bytes: s.heap_total_bytes,
+            heap_used_bytes: s.heap_used_bytes,
+            external_memory_bytes: s.external_memory_bytes,
+            physical_total_bytes: s.physical_total_bytes,
+            total_execution_time_ms: s.total_execution_time_ms,
+            last_execution_time_ms: s.last_execution_time_ms,
+            last_execution_kind: s.last_execution_kind,
+            eval_sync_count: s.eval_sync_count,
+            eval_async_count: s.eval_async_count,
+            eval_module_sync_count: s.eval_module_sync_count,
+            eval_module_async_count: s.eval_module_async_count,
+            call_function_sync_count: s.call_function_sync_count,
+            call_function_async_count: s.call_function_async_count,
+            active_async_ops: s.active_async_ops,
+            open_resources: s.open_resources,
+            active_timers: s.active_timers,
+            active_intervals: s.active_intervals,
+            active_js_streams: 0,
+            active_py_streams: 0,
+            total_js_streams: 0,
+            total_py_streams: 0,
+            bytes_streamed_js_to_py: 0,
+            bytes_streamed_py_to_js: 0,
+        }
+    }
+}
+
+#[pymethods]
+impl RuntimeStats {
+    fn __repr__(&self) -> String {
+        format!(
+            "RuntimeStats(heap_used_bytes={}, eval_sync_count={}, eval_async_count={}, call_function_sync_count={}, active_timers={}, active_intervals={})",
+            self.heap_used_bytes, self.eval_sync_count, self.eval_async_count, self.call_function_sync_count, self.active_timers, self.active_intervals
+        )
+    }
+}

@@ -1,0 +1,42 @@
+//! `jsrun.undefined`: the only `JsUndefined`.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+#[pyclass(frozen, module = "jsrun")]
+pub struct JsUndefined;
+
+static UNDEFINED: PyOnceLock<Py<JsUndefined>> = PyOnceLock::new();
+
+pub fn undefined(py: Python<'_>) -> &Bound<'_, JsUndefined> {
+    UNDEFINED
+        .get_or_init(py, || Py::new(py, JsUndefined).expect("allocating the undefined singleton"))
+        .bind(py)
+}
+
+#[pymethods]
+impl JsUndefined {
+    #[new]
+    fn py_new() -> PyResult<Self> {
+        Err(PyTypeError::new_err("JsUndefined cannot be instantiated; use jsrun.undefined"))
+    }
+    fn __bool__(&self) -> bool {
+        false
+    }
+    fn __repr__(&self) -> &'static str {
+        "undefined"
+    }
+    fn __str__(&self) -> &'static str {
+        "undefined"
+    }
+    fn __reduce__(&self) -> &'static str {
+        "undefined"
+    }
+    fn __copy__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    fn __deepcopy__(slf: Py<Self>, _memo: &Bound<'_, PyAny>) -> Py<Self> {
+        slf
+    }
+}

@@ -1,0 +1,146 @@
+//! Waiting for the engine: always detached, in slices so that the main thread can
+//! run signal handlers (Ctrl-C) between them, attached.
+
+use crate::command::Outcome;
+use crate::engine::Handle;
+use crate::python::errors::closed_err;
+use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use pyo3::prelude::*;
+use pyo3_detach::{blocking_detached, Detached};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+/// Spin this long on the reply before parking: most evaluations answer sooner.
+const SPIN: Duration = Duration::from_micros(40);
+/// Longest detached wait between two signal checks.
+const SLICE: Duration = Duration::from_millis(50);
+
+static EXITING: AtomicBool = AtomicBool::new(false);
+static EXIT_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+
+/// Called by the exit hook (`atexit`): from now on the interpreter is going away.
+/// Non-daemon threads are already joined at that point; the threads left are daemon
+/// threads, which the interpreter would kill (`pthread_exit`, through our Rust frames)
+/// if they re-attached during finalization.
+pub fn begin_exit() {
+    if let Ok(mut t) = EXIT_THREAD.lock() {
+        *t = Some(std::thread::current().id());
+    }
+    EXITING.store(true, Ordering::SeqCst);
+}
+
+/// Has the exit hook run? Engine threads no longer attach after it.
+pub fn exiting() -> bool {
+    EXITING.load(Ordering::SeqCst)
+}
+
+/// After a detached wait: a daemon thread must not re-attach during finalization.
+/// It parks for good instead (what Python 3.14 does to daemon threads anyway).
+fn hold_if_exiting() {
+    if !exiting() {
+        return;
+    }
+    let me = std::thread::current().id();
+    if EXIT_THREAD.lock().map(|t| *t == Some(me)).unwrap_or(false) {
+        return;
+    }
+    loop {
+        std::thread::park();
+    }
+}
+
+/// Spins briefly, then parks for at most `slice`. Demands the detached proof.
+pub fn spin_recv<T>(_proof: &Detached<'_>, rx: &Receiver<T>, slice: Duration) -> Result<T, RecvTimeoutError> {
+    let start = Instant::now();
+    let mut i = 0u32;
+    loop {
+        match rx.try_recv() {
+            Ok(v) => {
+                hold_if_exiting();
+                return Ok(v);
+            }
+            Err(TryRecvError::Disconnected) => {
+                hold_if_exiting();
+                return Err(RecvTimeoutError::Disconnected);
+            }
+            Err(TryRecvError::Empty) => {}
+        }
+        i += 1;
+        if i.is_multiple_of(16) {
+            let spent = start.elapsed();
+            if spent > 2 * SPIN {
+                break;
+            }
+            if spent > SPIN {
+                // Second phase: yield (the engine thread may need this core).
+                std::thread::yield_now();
+                continue;
+            }
+        }
+        std::hint::spin_loop();
+    }
+    pyo3_detach::assert_detached();
+    let r = rx.recv_timeout(slice);
+    hold_if_exiting();
+    r
+}
+
+/// Waits for the answer to command `seq`. Between slices, attached, runs the signal
+/// handlers; on an exception (KeyboardInterrupt) it stops this evaluation's JS,
+/// waits for the engine to acknowledge, and raises.
+#[blocking_detached]
+pub fn wait_outcome(py: Python<'_>, handle: &Handle, seq: u64, rx: &Receiver<Outcome>) -> PyResult<Outcome> {
+    loop {
+        match spin_recv(detached!(), rx, SLICE) {
+            Ok(out) => return Ok(out),
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(if handle.is_closed() {
+                    closed_err()
+                } else {
+                    pyo3::exceptions::PyRuntimeError::new_err("internal error: the engine dropped this request")
+                })
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = py.check_signals() {
+                    handle.shared.cancel(seq);
+                    // The engine answers `Interrupted` promptly; the runtime stays usable.
+                    let _ = spin_recv(detached!(), rx, Duration::from_secs(5));
+                    handle.shared.uncancel(seq);
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+/// Waits for a plain acknowledgement (bind, register): short engine work.
+#[blocking_detached]
+pub fn wait_ack<T: Send>(py: Python<'_>, rx: &Receiver<T>) -> PyResult<T> {
+    loop {
+        match spin_recv(detached!(), rx, SLICE) {
+            Ok(v) => return Ok(v),
+            Err(RecvTimeoutError::Disconnected) => return Err(closed_err()),
+            Err(RecvTimeoutError::Timeout) => py.check_signals()?,
+        }
+    }
+}
+
+/// Waits until the engine thread has finished (after `Close`), in slices, running the
+/// signal handlers between them. With a `limit`, gives up after it (returns false).
+#[blocking_detached]
+pub fn wait_exit(py: Python<'_>, handle: &Handle, limit: Option<Duration>) -> PyResult<bool> {
+    let start = Instant::now();
+    loop {
+        match spin_recv(detached!(), &handle.exited, SLICE) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return Ok(true),
+            Err(RecvTimeoutError::Timeout) => {
+                py.check_signals()?;
+                if limit.is_some_and(|l| start.elapsed() > l) {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}

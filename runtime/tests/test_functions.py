@@ -1,0 +1,187 @@
+import asyncio
+import gc
+import threading
+
+import pytest
+
+import jsrun
+
+
+def test_bind_function_sync(rt):
+    rt.bind_function("add", lambda a, b: a + b)
+    assert rt.eval("add(2, 3)") == 5
+    assert rt.eval("typeof add") == "function"
+
+
+def test_handler_receives_converted_values(rt):
+    seen = []
+    name = f"take_{threading.get_ident()}"
+    rt.bind_function(name, lambda *a: seen.append(a) or len(a))
+    assert rt.eval(f"{name}(1, 'x', [1], {{a: null}}, undefined)") == 5
+    assert seen == [(1, "x", [1], {"a": None}, jsrun.undefined)]
+
+
+def test_handler_exception_becomes_js_error(rt):
+    def bad():
+        raise ValueError("broken handler")
+
+    rt.bind_function("bad", bad)
+    assert rt.eval("try { bad() } catch (e) { e.name + ': ' + e.message }") == "ValueError: broken handler"
+    with pytest.raises(jsrun.JavaScriptError, match="broken handler"):
+        rt.eval("bad()")
+    assert rt.eval("1") == 1
+
+
+def test_handler_returning_unconvertible(rt):
+    rt.bind_function("obj", lambda: object())
+    with pytest.raises(jsrun.JavaScriptError, match="object"):
+        rt.eval("obj()")
+    assert rt.eval("1") == 1
+
+
+def test_bind_decorator_forms(rt):
+    @rt.bind
+    def triple(x):
+        return x * 3
+
+    @rt.bind(name="quad")
+    def four(x):
+        return x * 4
+
+    def five(x):
+        return x * 5
+
+    assert rt.bind(five, name="penta") is five
+    assert rt.eval("triple(2) + quad(2) + penta(2)") == 6 + 8 + 10
+
+
+def test_bind_function_rejects_non_callable(rt):
+    with pytest.raises(TypeError):
+        rt.bind_function("x", 3)
+
+
+def test_jsfunction_call_and_close(rt):
+    f = rt.eval("(a, b) => a * b")
+    assert f(6, 7) == 42
+    assert f(2, 2) == 4
+
+    async def close():
+        await f.close()
+
+    asyncio.run(close())
+    with pytest.raises(RuntimeError, match="Function has been closed"):
+        f(1, 2)
+
+
+def test_jsfunction_gc_releases(rt):
+    for _ in range(200):
+        f = rt.eval("() => 1")
+        assert f() == 1
+        del f
+    gc.collect()
+    stats = rt.get_stats()
+    assert stats.open_resources < 50
+
+
+def test_jsfunction_returns_settled_promise_value(rt):
+    f = rt.eval("async (x) => x + 1")
+    assert f(1) == 2
+
+
+def test_jsfunction_pending_promise_is_awaitable(rt):
+    f = rt.eval("(x) => new Promise(r => setTimeout(() => r(x * 2), 20))")
+
+    async def main():
+        p = f(21)
+        return await p
+
+    assert asyncio.run(main()) == 42
+
+
+def test_jsfunction_timeout(rt):
+    f = rt.eval("() => { while (true) {} }")
+    with pytest.raises(RuntimeError, match="timed out"):
+        f(timeout=0.1)
+    assert rt.eval("1") == 1
+
+
+def test_jsfunction_whose_body_calls_python(rt):
+    # The published library hangs here: the caller waits on a channel while attached.
+    rt.bind_function("py_double", lambda x: x * 2)
+    f = rt.eval("(x) => py_double(x) + 1")
+    assert f(20) == 41
+
+
+def test_reentrant_call_raises_instead_of_deadlock(rt):
+    def reenter():
+        return rt.eval("1")
+
+    rt.bind_function("reenter", reenter)
+    with pytest.raises(jsrun.JavaScriptError, match="re-entrant"):
+        rt.eval("reenter()")
+    assert rt.eval("2") == 2
+
+
+def test_handler_from_other_runtime_works(rt):
+    other = jsrun.Runtime()
+    try:
+        name = f"ask_other_{threading.get_ident()}"
+        rt.bind_function(name, lambda: other.eval("40 + 2"))
+        assert rt.eval(f"{name}()") == 42
+    finally:
+        other.close()
+
+
+def test_jsfunction_from_other_runtime_rejected(rt):
+    other = jsrun.Runtime()
+    try:
+        g = other.eval("() => 1")
+        f = rt.eval("(x) => x")
+        with pytest.raises(RuntimeError, match="another runtime"):
+            f(g)
+    finally:
+        other.close()
+
+
+def test_register_op_sync(rt):
+    op = rt.register_op("sum", lambda *a: sum(a))
+    assert isinstance(op, int)
+    assert rt.eval(f"__host_op_sync__({op}, 1, 2, 3)") == 6
+    with pytest.raises(jsrun.JavaScriptError):
+        rt.eval("__host_op_sync__(99999)")
+
+
+def test_register_op_modes(rt):
+    async def co(x):
+        return x
+
+    with pytest.raises(ValueError, match="Invalid mode"):
+        rt.register_op("x", lambda: 1, mode="weird")
+    with pytest.raises(ValueError):
+        rt.register_op("x", co, mode="sync")
+    with pytest.raises(ValueError):
+        rt.register_op("x", lambda: 1, mode="async")
+    op = rt.register_op("co", co, mode="async")
+
+    async def main():
+        return await rt.eval_async(f"__host_op_async__({op}, 5).then(v => v + 1)")
+
+    assert asyncio.run(main()) == 6
+
+
+def test_sync_handler_while_other_thread_waits(rt):
+    # A Python thread waits (detached) in eval while the engine thread attaches to
+    # run the handler: must not deadlock.
+    rt.bind_function("slow", lambda: sum(range(10000)))
+    results = []
+
+    def worker():
+        for _ in range(50):
+            results.append(rt.eval("slow()"))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [sum(range(10000))] * 200
