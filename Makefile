@@ -13,9 +13,10 @@ PYFT = $(shell scripts/python-ft)
 help:
 	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
+	@echo "make wheels - jsrun wheels for every interpreter found into dist/, then checked"
 	@echo "make bench  - benchmarks: our jsrun vs jsrun 0.3.0, quickjs, mini-racer (table, JSON + PNG in bench-results/; BENCH_ARGS=--quick)"
 
-.PHONY: help demo test test-lint bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
+.PHONY: help demo test test-lint test-wheels test-jsrun-parallel wheels bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -67,7 +68,7 @@ test-python-ft: python-ft
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q tests/python
 
 # jsrun (runtime/): its own crate and lock file, built into the same venvs.
-test-jsrun: test-jsrun-311 test-jsrun-ft
+test-jsrun: test-jsrun-311 test-jsrun-ft test-jsrun-parallel
 
 test-jsrun-311:
 	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
@@ -84,3 +85,20 @@ test-jsrun-ft: python-ft
 BENCH_ARGS ?=
 bench: python-ft
 	$(PY311) bench/run.py $(BENCH_ARGS)
+
+# Every jsrun test body in 4 threads at once (pytest-run-parallel), as NumPy and SciPy
+# test their free-threading support; tests that cannot are marked thread_unsafe.
+test-jsrun-parallel: test-jsrun-ft
+	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
+	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q --parallel-threads=4 runtime/tests
+
+# jsrun wheels for every interpreter found (manylinux_2_28 via zig), then checked:
+# exact tags, fresh-venv install, GIL stays off, smoke + suite, auditwheel, ft-readiness.
+wheels: python-ft
+	scripts/build-wheels
+	scripts/check-wheels
+
+# The same in `make test`, with an unoptimised build to keep CI short.
+test-wheels: python-ft
+	PROFILE=dev scripts/build-wheels
+	scripts/check-wheels

@@ -49,7 +49,9 @@ pub struct AsyncTarget {
 
 impl AsyncTarget {
     pub fn new(event_loop: pyo3::Py<pyo3::PyAny>, future: pyo3::Py<pyo3::PyAny>) -> Self {
-        AsyncTarget { inner: Some((Arc::new(event_loop), future)) }
+        AsyncTarget {
+            inner: Some((Arc::new(event_loop), future)),
+        }
     }
 
     pub fn event_loop(&self) -> Option<&Arc<pyo3::Py<pyo3::PyAny>>> {
@@ -71,22 +73,72 @@ impl Drop for AsyncTarget {
 }
 
 pub enum Command {
-    Eval { seq: u64, code: String, timeout: Option<Duration>, reply: Reply },
-    EvalAsync { seq: u64, code: String, timeout: Option<Duration>, target: AsyncTarget },
-    Call { seq: u64, id: u64, args: Vec<Value>, timeout: Option<Duration>, reply: Reply },
-    CallAsync { seq: u64, id: u64, args: Vec<Value>, timeout: Option<Duration>, target: AsyncTarget },
+    Eval {
+        seq: u64,
+        code: String,
+        timeout: Option<Duration>,
+        reply: Reply,
+    },
+    EvalAsync {
+        seq: u64,
+        code: String,
+        timeout: Option<Duration>,
+        target: AsyncTarget,
+    },
+    Call {
+        seq: u64,
+        id: u64,
+        args: Vec<Value>,
+        timeout: Option<Duration>,
+        reply: Reply,
+    },
+    CallAsync {
+        seq: u64,
+        id: u64,
+        args: Vec<Value>,
+        timeout: Option<Duration>,
+        target: AsyncTarget,
+    },
     /// Await a pending promise previously handed out as `Value::Promise(id)`.
-    AwaitPromise { id: u64, timeout: Option<Duration>, target: AsyncTarget },
-    ReleaseFunction { id: u64 },
-    ReleasePromise { id: u64 },
+    AwaitPromise {
+        id: u64,
+        timeout: Option<Duration>,
+        target: AsyncTarget,
+    },
+    ReleaseFunction {
+        id: u64,
+    },
+    ReleasePromise {
+        id: u64,
+    },
     /// Cancel the async work of this sequence number (the Python future was cancelled).
-    Cancel { seq: u64 },
-    BindFunction { name: String, host: Arc<HostFn>, reply: Reply },
-    BindObject { name: String, entries: Vec<(String, Value)>, reply: Reply },
-    RegisterOp { id: u32, host: Arc<HostFn>, is_async: bool, reply: Reply },
+    Cancel {
+        seq: u64,
+    },
+    BindFunction {
+        name: String,
+        host: Arc<HostFn>,
+        reply: Reply,
+    },
+    BindObject {
+        name: String,
+        entries: Vec<(String, Value)>,
+        reply: Reply,
+    },
+    RegisterOp {
+        id: u32,
+        host: Arc<HostFn>,
+        is_async: bool,
+        reply: Reply,
+    },
     /// Settle the JS promise of an async host call (`ok`: resolve, else reject).
-    Settle { promise_id: u64, result: Result<Value, SettleError> },
-    Stats { reply: crossbeam_channel::Sender<StatsData> },
+    Settle {
+        promise_id: u64,
+        result: Result<Value, SettleError>,
+    },
+    Stats {
+        reply: crossbeam_channel::Sender<StatsData>,
+    },
     Terminate,
     Close,
 }

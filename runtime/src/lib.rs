@@ -22,8 +22,14 @@ fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<python::function::JsFunction>()?;
     m.add_class::<python::function::JsPromise>()?;
     m.add_class::<python::undefined::JsUndefined>()?;
-    m.add("JavaScriptError", py.get_type::<python::errors::JavaScriptError>())?;
-    m.add("RuntimeTerminated", py.get_type::<python::errors::RuntimeTerminated>())?;
+    m.add(
+        "JavaScriptError",
+        py.get_type::<python::errors::JavaScriptError>(),
+    )?;
+    m.add(
+        "RuntimeTerminated",
+        py.get_type::<python::errors::RuntimeTerminated>(),
+    )?;
     m.add("undefined", python::undefined::undefined(py))?;
     m.add_function(wrap_pyfunction!(python::runtime::_close_all, m)?)?;
     Ok(())

@@ -17,7 +17,10 @@ pub struct HostFn {
 
 impl HostFn {
     pub fn new(name: String, callable: pyo3::Py<pyo3::PyAny>) -> Arc<Self> {
-        Arc::new(HostFn { name, callable: std::sync::Mutex::new(Some(callable)) })
+        Arc::new(HostFn {
+            name,
+            callable: std::sync::Mutex::new(Some(callable)),
+        })
     }
 }
 
@@ -54,7 +57,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 100, max_bytes: 10 * 1024 * 1024 }
+        Limits {
+            max_depth: 100,
+            max_bytes: 10 * 1024 * 1024,
+        }
     }
 }
 
@@ -72,7 +78,10 @@ impl std::fmt::Display for ConvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConvError::Circular => write!(f, "Cannot convert value: circular reference detected"),
-            ConvError::Depth(d) => write!(f, "Cannot convert value: nesting depth exceeds max_serialization_depth ({d})"),
+            ConvError::Depth(d) => write!(
+                f,
+                "Cannot convert value: nesting depth exceeds max_serialization_depth ({d})"
+            ),
             ConvError::Size(b) => {
                 write!(f, "Cannot convert value: payload size exceeds max_serialization_bytes ({b} bytes)")
             }

@@ -112,14 +112,46 @@ def test_jsfunction_whose_body_calls_python(rt):
     assert f(20) == 41
 
 
-def test_reentrant_call_raises_instead_of_deadlock(rt):
-    def reenter():
-        return rt.eval("1")
-
-    rt.bind_function("reenter", reenter)
-    with pytest.raises(jsrun.JavaScriptError, match="re-entrant"):
-        rt.eval("reenter()")
+def test_reentrant_eval_runs_inline(rt):
+    # A handler calling back into its own runtime runs inline on the engine thread
+    # (the published library aborts the process here).
+    name = f"reenter_{threading.get_ident()}"
+    rt.bind_function(name, lambda x: rt.eval(f"{x} * 10"))
+    assert rt.eval(f"{name}(4) + 2") == 42
     assert rt.eval("2") == 2
+
+
+def test_handler_calls_js_callback_it_was_given(rt):
+    rt.bind_function("each", lambda items, cb: [cb(x) for x in items])
+    assert rt.eval("each([1, 2, 3], x => x * 2)") == [2, 4, 6]
+
+
+def test_nested_reentrancy_and_handler_side_requests(rt):
+    def outer(n):
+        if n == 0:
+            return rt.get_stats().eval_sync_count >= 1
+        return rt.eval(f"outer({n - 1})")
+
+    rt.bind_function("outer", outer)
+    assert rt.eval("outer(5)") is True
+
+    def binder():
+        rt.bind_function("late", lambda: "late ok")
+        return rt.eval("late()")
+
+    rt.bind_function("binder", binder)
+    assert rt.eval("binder()") == "late ok"
+
+
+def test_reentrant_timeout_does_not_leak_into_outer(rt):
+    def inner():
+        with pytest.raises(RuntimeError, match="timed out"):
+            rt.eval("while (true) {}", timeout=0.1)
+        return "survived"
+
+    rt.bind_function("inner_to", inner)
+    assert rt.eval("inner_to() + '!'") == "survived!"
+    assert rt.eval("for (let i = 0; i < 1e6; i++) {} 'no stale deadline'") == "no stale deadline"
 
 
 def test_handler_from_other_runtime_works(rt):
@@ -185,3 +217,11 @@ def test_sync_handler_while_other_thread_waits(rt):
     for t in threads:
         t.join()
     assert results == [sum(range(10000))] * 200
+
+
+def test_outer_timeout_applies_inside_reentrant_call(rt):
+    name = f"spin_inside_{threading.get_ident()}"
+    rt.bind_function(name, lambda: rt.eval("while (true) {}"))
+    with pytest.raises(RuntimeError, match="timed out"):
+        rt.eval(f"{name}()", timeout=0.2)
+    assert rt.eval("3") == 3

@@ -2,7 +2,9 @@
 
 use crate::value::{Budget, ConvError, HostFn, Limits, Value};
 use rquickjs::function::This;
-use rquickjs::{qjs, Array, ArrayBuffer, Ctx, Function, Object, Promise, TypedArray, Value as JsValue};
+use rquickjs::{
+    qjs, Array, ArrayBuffer, Ctx, Function, Object, Promise, TypedArray, Value as JsValue,
+};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -43,7 +45,16 @@ impl<'js> Builtins<'js> {
         let new_set: Function = ctx.eval("((S) => function (a) { return new S(a); })(Set)")?;
         let new_date: Function = ctx.eval("((D) => function (ms) { return new D(ms); })(Date)")?;
         let string: Function = g.get("String")?;
-        Ok(Builtins { date, set, array_from, bigint, date_get_time, new_set, new_date, string })
+        Ok(Builtins {
+            date,
+            set,
+            array_from,
+            bigint,
+            date_get_time,
+            new_set,
+            new_date,
+            string,
+        })
     }
 }
 
@@ -99,14 +110,24 @@ pub struct ToValue<'e, 'js, E: JsEnv<'js>> {
 
 impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
     pub fn new(env: &'e E, limits: Limits) -> Self {
-        ToValue { env, budget: Budget::new(limits), path: HashSet::new(), _m: std::marker::PhantomData }
+        ToValue {
+            env,
+            budget: Budget::new(limits),
+            path: HashSet::new(),
+            _m: std::marker::PhantomData,
+        }
     }
 
     pub fn convert(&mut self, v: JsValue<'js>) -> Result<Value, ToValueError> {
         self.go(v, JsValue::new_undefined(self.env.ctx().clone()), 0)
     }
 
-    fn go(&mut self, v: JsValue<'js>, this: JsValue<'js>, depth: usize) -> Result<Value, ToValueError> {
+    fn go(
+        &mut self,
+        v: JsValue<'js>,
+        this: JsValue<'js>,
+        depth: usize,
+    ) -> Result<Value, ToValueError> {
         self.budget.depth(depth)?;
         self.budget.charge(8)?;
         use rquickjs::Type as T;
@@ -117,7 +138,10 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
             T::Int => Value::Int(v.as_int().unwrap_or(0) as i64),
             T::Float => {
                 let f = v.as_float().unwrap_or(f64::NAN);
-                if f.is_finite() && f.fract() == 0.0 && (-9.223372036854776e18..9.223372036854776e18).contains(&f) {
+                if f.is_finite()
+                    && f.fract() == 0.0
+                    && (-9.223372036854776e18..9.223372036854776e18).contains(&f)
+                {
                     Value::Int(f as i64)
                 } else {
                     Value::Float(f)
@@ -130,7 +154,11 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 Value::BigInt(s)
             }
             T::String => {
-                let s = v.as_string().map(js_string).transpose()?.unwrap_or_default();
+                let s = v
+                    .as_string()
+                    .map(js_string)
+                    .transpose()?
+                    .unwrap_or_default();
                 self.budget.charge(s.len())?;
                 Value::String(s)
             }
@@ -152,7 +180,11 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 let mut out = Vec::with_capacity(arr.len().min(1 << 16));
                 for i in 0..arr.len() {
                     let item: JsValue = arr.get(i)?;
-                    out.push(self.go(item, JsValue::new_undefined(self.env.ctx().clone()), depth + 1)?);
+                    out.push(self.go(
+                        item,
+                        JsValue::new_undefined(self.env.ctx().clone()),
+                        depth + 1,
+                    )?);
                 }
                 self.path.remove(&id);
                 Value::Array(out)
@@ -162,12 +194,18 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 let obj = Object::from_value(v.clone())?;
                 let b = self.env.builtins();
                 if let Ok(ta) = TypedArray::<u8>::from_object(obj.clone()) {
-                    let bytes = ta.as_raw().map(|p| unsafe { p.as_ref() }.to_vec()).unwrap_or_default();
+                    let bytes = ta
+                        .as_raw()
+                        .map(|p| unsafe { p.as_ref() }.to_vec())
+                        .unwrap_or_default();
                     self.budget.charge(bytes.len())?;
                     return Ok(Value::Bytes(bytes));
                 }
                 if let Some(ab) = ArrayBuffer::from_object(obj.clone()) {
-                    let bytes = ab.as_raw().map(|p| unsafe { p.as_ref() }.to_vec()).unwrap_or_default();
+                    let bytes = ab
+                        .as_raw()
+                        .map(|p| unsafe { p.as_ref() }.to_vec())
+                        .unwrap_or_default();
                     self.budget.charge(bytes.len())?;
                     return Ok(Value::Bytes(bytes));
                 }
@@ -183,7 +221,11 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                     let mut out = Vec::with_capacity(arr.len().min(1 << 16));
                     for i in 0..arr.len() {
                         let item: JsValue = arr.get(i)?;
-                        out.push(self.go(item, JsValue::new_undefined(self.env.ctx().clone()), depth + 1)?);
+                        out.push(self.go(
+                            item,
+                            JsValue::new_undefined(self.env.ctx().clone()),
+                            depth + 1,
+                        )?);
                     }
                     Value::Set(out)
                 } else {
@@ -207,10 +249,19 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
 }
 
 /// `Value` -> JS.
-pub fn to_js<'js, E: JsEnv<'js>>(env: &E, v: &Value, depth: usize, limit: usize) -> rquickjs::Result<JsValue<'js>> {
+pub fn to_js<'js, E: JsEnv<'js>>(
+    env: &E,
+    v: &Value,
+    depth: usize,
+    limit: usize,
+) -> rquickjs::Result<JsValue<'js>> {
     let ctx = env.ctx().clone();
     if depth > limit {
-        return Err(rquickjs::Error::new_into_js_message("value", "JS", ConvError::Depth(limit).to_string()));
+        return Err(rquickjs::Error::new_into_js_message(
+            "value",
+            "JS",
+            ConvError::Depth(limit).to_string(),
+        ));
     }
     Ok(match v {
         Value::Undefined => JsValue::new_undefined(ctx),
@@ -260,7 +311,11 @@ pub fn to_js<'js, E: JsEnv<'js>>(env: &E, v: &Value, depth: usize, limit: usize)
             }
         },
         Value::Promise(_) => {
-            return Err(rquickjs::Error::new_into_js_message("promise", "JS", "a promise handle cannot be passed back"))
+            return Err(rquickjs::Error::new_into_js_message(
+                "promise",
+                "JS",
+                "a promise handle cannot be passed back",
+            ))
         }
         Value::HostFunction(h) => env.host_function(h.clone())?.into_value(),
     })

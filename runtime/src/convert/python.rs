@@ -6,11 +6,11 @@ use crate::python::undefined::{undefined, JsUndefined};
 use crate::value::{Budget, ConvError, HostFn, Limits, Value};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::PyTypeInfo;
 use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PyMemoryView, PySet,
-    PyString, PyTuple, PyTzInfo,
+    PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList,
+    PyMemoryView, PySet, PyString, PyTuple, PyTzInfo,
 };
+use pyo3::PyTypeInfo;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -29,7 +29,12 @@ pub struct FromPy<'a> {
 
 impl<'a> FromPy<'a> {
     pub fn new(limits: Limits, handle: Option<&'a Arc<Handle>>) -> Self {
-        FromPy { budget: Budget::new(limits), path: HashSet::new(), handle, allow_callables: false }
+        FromPy {
+            budget: Budget::new(limits),
+            path: HashSet::new(),
+            handle,
+            allow_callables: false,
+        }
     }
 
     pub fn with_callables(mut self) -> Self {
@@ -148,14 +153,18 @@ impl<'a> FromPy<'a> {
             };
             // Exact: (aware - epoch) // 1 ms, in Python's integer arithmetic.
             let delta = aware.call_method1("__sub__", (epoch(py)?,))?;
-            let ms: i64 = delta.call_method1("__floordiv__", (PyDelta::new(py, 0, 0, 1000, false)?,))?.extract()?;
+            let ms: i64 = delta
+                .call_method1("__floordiv__", (PyDelta::new(py, 0, 0, 1000, false)?,))?
+                .extract()?;
             return Ok(Value::Date(ms as f64));
         }
         if let Ok(f) = obj.cast::<JsFunction>() {
             let f = f.get();
             if let Some(h) = self.handle {
                 if !Arc::ptr_eq(h, &f.handle) {
-                    return Err(PyRuntimeError::new_err("Cannot pass a JsFunction to another runtime"));
+                    return Err(PyRuntimeError::new_err(
+                        "Cannot pass a JsFunction to another runtime",
+                    ));
                 }
             }
             if f.is_closed() {
@@ -171,8 +180,14 @@ impl<'a> FromPy<'a> {
                 .unwrap_or_else(|| "anonymous".into());
             return Ok(Value::HostFunction(HostFn::new(name, obj.clone().unbind())));
         }
-        let tname = obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        Err(conv_err(ConvError::Unsupported(format!("{tname} (cannot be converted to JavaScript)"))))
+        let tname = obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        Err(conv_err(ConvError::Unsupported(format!(
+            "{tname} (cannot be converted to JavaScript)"
+        ))))
     }
 }
 
@@ -215,20 +230,33 @@ pub fn to_py<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyResult<B
         }
         Value::Date(ms) => {
             if !ms.is_finite() {
-                return Err(PyRuntimeError::new_err("Cannot convert an invalid Date to datetime"));
+                return Err(PyRuntimeError::new_err(
+                    "Cannot convert an invalid Date to datetime",
+                ));
             }
             let ms = ms.trunc();
             let days = (ms / 86_400_000.0).floor();
             let rest_ms = ms - days * 86_400_000.0;
             let (days, rest_ms) = (days as i32, rest_ms as i64);
-            let delta = PyDelta::new(py, days, (rest_ms / 1000) as i32, ((rest_ms % 1000) * 1000) as i32, true)?;
+            let delta = PyDelta::new(
+                py,
+                days,
+                (rest_ms / 1000) as i32,
+                ((rest_ms % 1000) * 1000) as i32,
+                true,
+            )?;
             epoch(py)?.call_method1("__add__", (delta,)).map_err(|_| {
                 PyRuntimeError::new_err("Cannot convert Date to datetime: out of datetime's range")
             })?
         }
         Value::Function(id) => Bound::new(py, JsFunction::new(handle.clone(), id))?.into_any(),
         Value::Promise(id) => Bound::new(py, JsPromise::new(handle.clone(), id))?.into_any(),
-        Value::HostFunction(h) => match h.callable.lock().ok().and_then(|c| c.as_ref().map(|c| c.clone_ref(py))) {
+        Value::HostFunction(h) => match h
+            .callable
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.clone_ref(py)))
+        {
             Some(c) => c.into_bound(py),
             None => py.None().into_bound(py),
         },

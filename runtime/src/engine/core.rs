@@ -3,7 +3,9 @@
 use super::handle::{Handle, Shared, HEAP_LIMIT, RUNNING, TERMINATED};
 use super::timers::Timers;
 use super::EngineConfig;
-use crate::command::{AsyncTarget, Command, EngineError, JsErrorInfo, Outcome, SettleError, StatsData};
+use crate::command::{
+    AsyncTarget, Command, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
+};
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
 use crate::value::{HostFn, Value};
@@ -26,8 +28,13 @@ const TERMINATED_MSG: &str = "Runtime terminated by host request";
 const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
 
 enum TimerPayload<'js> {
-    Js { cb: Function<'js>, args: Vec<JsValue<'js>> },
-    AsyncDeadline { seq: u64 },
+    Js {
+        cb: Function<'js>,
+        args: Vec<JsValue<'js>>,
+    },
+    AsyncDeadline {
+        seq: u64,
+    },
 }
 
 /// Everything the engine thread owns. Closures installed in JS hold a `Weak` to it.
@@ -51,6 +58,8 @@ pub(crate) struct State<'js> {
     current_loop: RefCell<Option<Arc<pyo3::Py<pyo3::PyAny>>>>,
     stats: RefCell<StatsData>,
     this: RefCell<RcWeak<State<'js>>>,
+    /// Nesting of Python handler calls (inline requests run inside them).
+    host_depth: Cell<u32>,
 }
 
 impl<'js> JsEnv<'js> for State<'js> {
@@ -74,12 +83,15 @@ impl<'js> JsEnv<'js> for State<'js> {
         self.hosts.borrow_mut().push(host.clone());
         let weak = self.this.borrow().clone();
         let name = host.name.clone();
-        let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
-            let Some(st) = weak.upgrade() else {
-                return Err(Exception::throw_internal(&ctx, "runtime is shutting down"));
-            };
-            st.call_host(&host, args.0, false)
-        })?;
+        let f = Function::new(
+            self.ctx.clone(),
+            move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
+                let Some(st) = weak.upgrade() else {
+                    return Err(Exception::throw_internal(&ctx, "runtime is shutting down"));
+                };
+                st.call_host(&host, args.0, false)
+            },
+        )?;
         let _ = f.set_name(&name);
         Ok(f)
     }
@@ -141,6 +153,52 @@ pub(crate) fn run(
     drop(rt);
 }
 
+/// Runs a request from a Python handler on this very thread, inside the JS call that
+/// invoked the handler (instead of queueing it behind the command that waits for the
+/// handler: a self-deadlock).
+pub(crate) trait InlineExec {
+    fn exec(&self, cmd: Command);
+}
+
+impl<'js> InlineExec for State<'js> {
+    fn exec(&self, cmd: Command) {
+        self.guarded(cmd);
+    }
+}
+
+thread_local! {
+    static INLINE: Cell<Option<*const (dyn InlineExec + 'static)>> = const { Cell::new(None) };
+}
+
+struct InlineGuard(Option<*const (dyn InlineExec + 'static)>);
+
+impl Drop for InlineGuard {
+    fn drop(&mut self) {
+        INLINE.with(|c| c.set(self.0));
+    }
+}
+
+fn enter_inline<'a>(st: &'a (dyn InlineExec + 'a)) -> InlineGuard {
+    let ptr: *const (dyn InlineExec + 'a) = st;
+    // SAFETY: the pointer is only dereferenced by `run_inline` on this thread while the
+    // guard lives, and the guard lives inside a borrow of `st` (the host call).
+    let ptr: *const (dyn InlineExec + 'static) = unsafe { std::mem::transmute(ptr) };
+    InlineGuard(INLINE.with(|c| c.replace(Some(ptr))))
+}
+
+/// Runs `cmd` inline if this thread is an engine thread inside a Python handler call;
+/// gives the command back otherwise.
+pub(crate) fn run_inline(cmd: Command) -> Result<(), Command> {
+    match INLINE.with(|c| c.get()) {
+        // SAFETY: see `enter_inline`: set only while the state is borrowed on this thread.
+        Some(p) => {
+            unsafe { (*p).exec(cmd) };
+            Ok(())
+        }
+        None => Err(cmd),
+    }
+}
+
 enum Wait {
     Cmd(Command),
     Timeout,
@@ -185,7 +243,12 @@ fn wait_command(rx: &Receiver<Command>, deadline: Option<Instant>) -> Wait {
 }
 
 impl<'js> State<'js> {
-    fn new(ctx: Ctx<'js>, shared: Arc<Shared>, handle: Weak<Handle>, cfg: &EngineConfig) -> Result<Rc<Self>, String> {
+    fn new(
+        ctx: Ctx<'js>,
+        shared: Arc<Shared>,
+        handle: Weak<Handle>,
+        cfg: &EngineConfig,
+    ) -> Result<Rc<Self>, String> {
         let builtins = Builtins::new(&ctx).map_err(|e| format!("engine set-up failed: {e}"))?;
         let st = Rc::new(State {
             ctx,
@@ -203,9 +266,11 @@ impl<'js> State<'js> {
             current_loop: RefCell::default(),
             stats: RefCell::default(),
             this: RefCell::new(RcWeak::new()),
+            host_depth: Cell::new(0),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
-        st.install_globals(cfg.enable_console).map_err(|e| format!("engine set-up failed: {e}"))?;
+        st.install_globals(cfg.enable_console)
+            .map_err(|e| format!("engine set-up failed: {e}"))?;
         if let Some(src) = &cfg.bootstrap {
             st.shared.set_deadline(cfg.timeout);
             let r = st.eval_raw(src);
@@ -239,13 +304,22 @@ impl<'js> State<'js> {
             let weak = self.weak();
             let f = Function::new(
                 self.ctx.clone(),
-                move |ctx: Ctx<'js>, cb: JsValue<'js>, delay: Opt<JsValue<'js>>, args: Rest<JsValue<'js>>| {
-                    let Some(st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
+                move |ctx: Ctx<'js>,
+                      cb: JsValue<'js>,
+                      delay: Opt<JsValue<'js>>,
+                      args: Rest<JsValue<'js>>| {
+                    let Some(st) = weak.upgrade() else {
+                        return Err(Exception::throw_internal(&ctx, "runtime closed"));
+                    };
                     let Some(cb) = cb.into_function() else {
                         return Err(Exception::throw_type(&ctx, "callback must be a function"));
                     };
                     let ms = delay.0.and_then(|d| d.as_number()).unwrap_or(0.0);
-                    let ms = if ms.is_finite() && ms > 0.0 { ms.min(2_147_483_647.0) } else { 0.0 };
+                    let ms = if ms.is_finite() && ms > 0.0 {
+                        ms.min(2_147_483_647.0)
+                    } else {
+                        0.0
+                    };
                     let id = st.timers.borrow_mut().add(
                         Duration::from_micros((ms * 1000.0) as u64),
                         interval,
@@ -271,7 +345,9 @@ impl<'js> State<'js> {
         {
             let weak = self.weak();
             let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, cb: JsValue<'js>| {
-                let Some(_st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
+                let Some(_st) = weak.upgrade() else {
+                    return Err(Exception::throw_internal(&ctx, "runtime closed"));
+                };
                 let Some(cb) = cb.into_function() else {
                     return Err(Exception::throw_type(&ctx, "callback must be a function"));
                 };
@@ -281,32 +357,49 @@ impl<'js> State<'js> {
         }
         for (name, is_async) in [("__host_op_sync__", false), ("__host_op_async__", true)] {
             let weak = self.weak();
-            let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, id: JsValue<'js>, args: Rest<JsValue<'js>>| {
-                let Some(st) = weak.upgrade() else { return Err(Exception::throw_internal(&ctx, "runtime closed")) };
-                let id = id.as_number().unwrap_or(-1.0);
-                let op = if id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f64 {
-                    st.ops.borrow().get(&(id as u32)).cloned()
-                } else {
-                    None
-                };
-                let Some((host, _)) = op else {
-                    return Err(Exception::throw_reference(&ctx, &format!("Unknown op id {id}")));
-                };
-                st.call_host(&host, args.0, is_async)
-            })?;
+            let f = Function::new(
+                self.ctx.clone(),
+                move |ctx: Ctx<'js>, id: JsValue<'js>, args: Rest<JsValue<'js>>| {
+                    let Some(st) = weak.upgrade() else {
+                        return Err(Exception::throw_internal(&ctx, "runtime closed"));
+                    };
+                    let id = id.as_number().unwrap_or(-1.0);
+                    let op = if id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f64 {
+                        st.ops.borrow().get(&(id as u32)).cloned()
+                    } else {
+                        None
+                    };
+                    let Some((host, _)) = op else {
+                        return Err(Exception::throw_reference(
+                            &ctx,
+                            &format!("Unknown op id {id}"),
+                        ));
+                    };
+                    st.call_host(&host, args.0, is_async)
+                },
+            )?;
             g.set(name, f)?;
         }
         if console {
             let obj = Object::new(self.ctx.clone())?;
-            for (name, err) in [("log", false), ("info", false), ("debug", false), ("warn", true), ("error", true)] {
-                let f = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
-                    let mut parts = Vec::new();
-                    for a in args.0 {
-                        parts.push(display(&ctx, a));
-                    }
-                    let line = parts.join(" ");
-                    host::console_write(err, &line);
-                })?;
+            for (name, err) in [
+                ("log", false),
+                ("info", false),
+                ("debug", false),
+                ("warn", true),
+                ("error", true),
+            ] {
+                let f = Function::new(
+                    self.ctx.clone(),
+                    move |ctx: Ctx<'js>, args: Rest<JsValue<'js>>| {
+                        let mut parts = Vec::new();
+                        for a in args.0 {
+                            parts.push(display(&ctx, a));
+                        }
+                        let line = parts.join(" ");
+                        host::console_write(err, &line);
+                    },
+                )?;
                 obj.set(name, f)?;
             }
             g.set("console", obj)?;
@@ -341,7 +434,8 @@ impl<'js> State<'js> {
     /// A bug in one command must not take the runtime down: its caller sees the
     /// reply channel dropped (an internal error), the loop goes on.
     fn guarded(&self, cmd: Command) -> bool {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle_command(cmd))).unwrap_or(true)
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.handle_command(cmd)))
+            .unwrap_or(true)
     }
 
     fn running(&self) -> Result<(), EngineError> {
@@ -358,27 +452,64 @@ impl<'js> State<'js> {
     /// Returns false when the loop must end.
     fn handle_command(&self, cmd: Command) -> bool {
         match cmd {
-            Command::Eval { seq, code, timeout, reply } => {
-                let out = self.timed("eval_sync", |s| s.stats.borrow_mut().eval_sync_count += 1, seq, timeout, |s| {
-                    s.eval_raw(&code).map_err(|e| s.error(e)).and_then(|v| s.finish_sync(v))
-                });
+            Command::Eval {
+                seq,
+                code,
+                timeout,
+                reply,
+            } => {
+                let out = self.timed(
+                    "eval_sync",
+                    |s| s.stats.borrow_mut().eval_sync_count += 1,
+                    seq,
+                    timeout,
+                    |s| {
+                        s.eval_raw(&code)
+                            .map_err(|e| s.error(e))
+                            .and_then(|v| s.finish_sync(v))
+                    },
+                );
                 let _ = reply.send(out);
             }
-            Command::Call { seq, id, args, timeout, reply } => {
-                let out =
-                    self.timed("call_function_sync", |s| s.stats.borrow_mut().call_function_sync_count += 1, seq, timeout, |s| {
-                        s.call_raw(id, &args).and_then(|v| s.finish_sync(v))
-                    });
+            Command::Call {
+                seq,
+                id,
+                args,
+                timeout,
+                reply,
+            } => {
+                let out = self.timed(
+                    "call_function_sync",
+                    |s| s.stats.borrow_mut().call_function_sync_count += 1,
+                    seq,
+                    timeout,
+                    |s| s.call_raw(id, &args).and_then(|v| s.finish_sync(v)),
+                );
                 let _ = reply.send(out);
             }
-            Command::EvalAsync { seq, code, timeout, target } => {
+            Command::EvalAsync {
+                seq,
+                code,
+                timeout,
+                target,
+            } => {
                 self.remember_loop(&target);
-                let r = self.timed("eval_async", |s| s.stats.borrow_mut().eval_async_count += 1, seq, timeout, |s| {
-                    s.eval_raw(&code).map_err(|e| s.error(e)).map(|v| (v, ()))
-                });
+                let r = self.timed(
+                    "eval_async",
+                    |s| s.stats.borrow_mut().eval_async_count += 1,
+                    seq,
+                    timeout,
+                    |s| s.eval_raw(&code).map_err(|e| s.error(e)).map(|v| (v, ())),
+                );
                 self.start_async(seq, timeout, target, r.map(|(v, _)| v));
             }
-            Command::CallAsync { seq, id, args, timeout, target } => {
+            Command::CallAsync {
+                seq,
+                id,
+                args,
+                timeout,
+                target,
+            } => {
                 self.remember_loop(&target);
                 let r = self.timed(
                     "call_function_async",
@@ -389,13 +520,22 @@ impl<'js> State<'js> {
                 );
                 self.start_async(seq, timeout, target, r.map(|(v, _)| v));
             }
-            Command::AwaitPromise { id, timeout, target } => {
+            Command::AwaitPromise {
+                id,
+                timeout,
+                target,
+            } => {
                 self.remember_loop(&target);
                 let p = self.promises.borrow_mut().remove(&id);
                 let seq = self.shared.next_seq();
                 match p {
                     Some(p) => self.start_async(seq, timeout, target, Ok(p.into_value())),
-                    None => self.deliver(target, Err(EngineError::Internal("promise already awaited or released".into()))),
+                    None => self.deliver(
+                        target,
+                        Err(EngineError::Internal(
+                            "promise already awaited or released".into(),
+                        )),
+                    ),
                 }
             }
             Command::ReleaseFunction { id } => {
@@ -416,21 +556,37 @@ impl<'js> State<'js> {
             Command::BindFunction { name, host, reply } => {
                 let out = self.running().and_then(|_| {
                     let f = self.host_function(host).map_err(|e| self.error(e))?;
-                    self.ctx.globals().set(name.as_str(), f).map_err(|e| self.error(e))?;
+                    self.ctx
+                        .globals()
+                        .set(name.as_str(), f)
+                        .map_err(|e| self.error(e))?;
                     Ok(Value::Undefined)
                 });
                 let _ = reply.send(out);
             }
-            Command::BindObject { name, entries, reply } => {
+            Command::BindObject {
+                name,
+                entries,
+                reply,
+            } => {
                 let out = self.running().and_then(|_| {
                     let limit = self.shared.limits.max_depth;
-                    let v = to_js(self, &Value::Object(entries), 0, limit).map_err(|e| self.error(e))?;
-                    self.ctx.globals().set(name.as_str(), v).map_err(|e| self.error(e))?;
+                    let v = to_js(self, &Value::Object(entries), 0, limit)
+                        .map_err(|e| self.error(e))?;
+                    self.ctx
+                        .globals()
+                        .set(name.as_str(), v)
+                        .map_err(|e| self.error(e))?;
                     Ok(Value::Undefined)
                 });
                 let _ = reply.send(out);
             }
-            Command::RegisterOp { id, host, is_async, reply } => {
+            Command::RegisterOp {
+                id,
+                host,
+                is_async,
+                reply,
+            } => {
                 let out = self.running().map(|_| {
                     self.hosts.borrow_mut().push(host.clone());
                     self.ops.borrow_mut().insert(id, (host, is_async));
@@ -456,10 +612,12 @@ impl<'js> State<'js> {
                                 }
                             }
                         },
-                        Err(SettleError { name, message }) => match self.make_error(&name, &message) {
-                            Ok(err) => reject.call::<_, ()>((err,)),
-                            Err(e) => Err(e),
-                        },
+                        Err(SettleError { name, message }) => {
+                            match self.make_error(&name, &message) {
+                                Ok(err) => reject.call::<_, ()>((err,)),
+                                Err(e) => Err(e),
+                            }
+                        }
                     };
                     if let Err(e) = r {
                         let _ = self.error(e);
@@ -493,8 +651,17 @@ impl<'js> State<'js> {
         }
         count(self);
         let timeout = timeout.or(self.shared.default_timeout);
-        self.shared.current_seq.store(seq, Ordering::Relaxed);
+        // Saved and restored: an inline request nests inside another command's JS.
+        let outer_seq = self.shared.current_seq.swap(seq, Ordering::Relaxed);
+        let outer_deadline = self.shared.deadline_us.load(Ordering::Relaxed);
         self.shared.set_deadline(timeout);
+        let mine = self.shared.deadline_us.load(Ordering::Relaxed);
+        if outer_deadline != 0 && (mine == 0 || mine > outer_deadline) {
+            // Nested inside a command with an earlier deadline: that one still holds.
+            self.shared
+                .deadline_us
+                .store(outer_deadline, Ordering::Relaxed);
+        }
         let t0 = Instant::now();
         let mut out = f(self);
         if out.is_ok() && self.shared.should_interrupt() {
@@ -503,8 +670,10 @@ impl<'js> State<'js> {
                 out = Err(e);
             }
         }
-        self.shared.set_deadline(None);
-        self.shared.current_seq.store(0, Ordering::Relaxed);
+        self.shared
+            .deadline_us
+            .store(outer_deadline, Ordering::Relaxed);
+        self.shared.current_seq.store(outer_seq, Ordering::Relaxed);
         let ms = t0.elapsed().as_millis() as u64;
         let mut s = self.stats.borrow_mut();
         s.total_execution_time_ms += ms;
@@ -518,7 +687,9 @@ impl<'js> State<'js> {
         opts.strict = false;
         opts.global = true;
         opts.filename = Some("<eval>".into());
-        let v = self.ctx.eval_with_options::<JsValue, _>(code.as_bytes().to_vec(), opts)?;
+        let v = self
+            .ctx
+            .eval_with_options::<JsValue, _>(code.as_bytes().to_vec(), opts)?;
         self.run_jobs();
         Ok(v)
     }
@@ -561,6 +732,9 @@ impl<'js> State<'js> {
     }
 
     fn run_jobs(&self) {
+        if self.host_depth.get() > 0 {
+            return; // inside a handler's inline request: the outer level runs them
+        }
         let mut n = 0u32;
         while self.ctx.execute_pending_job() {
             n += 1;
@@ -579,7 +753,13 @@ impl<'js> State<'js> {
     }
 
     /// Completes `target` now if `r` is not a pending promise, else when it settles.
-    fn start_async(&self, seq: u64, timeout: Option<Duration>, target: AsyncTarget, r: Result<JsValue<'js>, EngineError>) {
+    fn start_async(
+        &self,
+        seq: u64,
+        timeout: Option<Duration>,
+        target: AsyncTarget,
+        r: Result<JsValue<'js>, EngineError>,
+    ) {
         let v = match r {
             Ok(v) => v,
             Err(e) => return self.deliver(target, Err(e)),
@@ -602,7 +782,9 @@ impl<'js> State<'js> {
         let timeout = timeout.or(self.shared.default_timeout);
         self.pending.borrow_mut().insert(seq, target);
         if let Some(t) = timeout {
-            self.timers.borrow_mut().add(t, false, TimerPayload::AsyncDeadline { seq });
+            self.timers
+                .borrow_mut()
+                .add(t, false, TimerPayload::AsyncDeadline { seq });
         }
         let (w1, w2) = (self.weak(), self.weak());
         let on_ok = Function::new(self.ctx.clone(), move |v: JsValue<'js>| {
@@ -630,7 +812,9 @@ impl<'js> State<'js> {
     }
 
     fn settle_pending(&self, seq: u64, r: Result<JsValue<'js>, JsValue<'js>>) {
-        let Some(target) = self.pending.borrow_mut().remove(&seq) else { return };
+        let Some(target) = self.pending.borrow_mut().remove(&seq) else {
+            return;
+        };
         let out = match r {
             Ok(v) => self.to_value(v),
             Err(v) => Err(self.exception_to_error(v)),
@@ -696,7 +880,12 @@ impl<'js> State<'js> {
     // ---------------------------------------------------------------- host calls
 
     /// JS called a Python function: attach for this call only.
-    fn call_host(&self, host: &Arc<HostFn>, args: Vec<JsValue<'js>>, force_promise: bool) -> rquickjs::Result<JsValue<'js>> {
+    fn call_host(
+        &self,
+        host: &Arc<HostFn>,
+        args: Vec<JsValue<'js>>,
+        force_promise: bool,
+    ) -> rquickjs::Result<JsValue<'js>> {
         let ctx = self.ctx.clone();
         let mut vals = Vec::with_capacity(args.len());
         {
@@ -704,7 +893,9 @@ impl<'js> State<'js> {
             for a in args {
                 match conv.convert(a) {
                     Ok(v) => vals.push(v),
-                    Err(ToValueError::Conv(e)) => return Err(Exception::throw_type(&ctx, &e.to_string())),
+                    Err(ToValueError::Conv(e)) => {
+                        return Err(Exception::throw_type(&ctx, &e.to_string()))
+                    }
                     Err(ToValueError::Js(e)) => return Err(e),
                 }
             }
@@ -714,7 +905,14 @@ impl<'js> State<'js> {
         };
         let promise_id = self.new_id();
         let event_loop = self.current_loop.borrow().clone();
-        let outcome = host::call(&handle, host, vals, promise_id, event_loop);
+        let outcome = {
+            // A handler that calls back into this runtime runs its request inline.
+            let _inline = enter_inline(self);
+            self.host_depth.set(self.host_depth.get() + 1);
+            let out = host::call(&handle, host, vals, promise_id, event_loop);
+            self.host_depth.set(self.host_depth.get() - 1);
+            out
+        };
         let result = match outcome {
             HostOutcome::Value(v) => match to_js(self, &v, 0, self.shared.limits.max_depth) {
                 Ok(js) => Ok(js),
@@ -727,7 +925,9 @@ impl<'js> State<'js> {
             }
             HostOutcome::Scheduled => {
                 let (p, resolve, reject) = ctx.promise()?;
-                self.settlers.borrow_mut().insert(promise_id, (resolve, reject));
+                self.settlers
+                    .borrow_mut()
+                    .insert(promise_id, (resolve, reject));
                 self.stats.borrow_mut().active_async_ops += 1;
                 return Ok(p.into_value());
             }
@@ -765,15 +965,23 @@ impl<'js> State<'js> {
                 self.exception_to_error(v)
             }
             rquickjs::Error::Allocation => self.heap_limit(),
-            rquickjs::Error::IntoJs { message: Some(m), .. } | rquickjs::Error::FromJs { message: Some(m), .. } => {
-                EngineError::Conversion(m)
+            rquickjs::Error::IntoJs {
+                message: Some(m), ..
             }
+            | rquickjs::Error::FromJs {
+                message: Some(m), ..
+            } => EngineError::Conversion(m),
             other => EngineError::Internal(other.to_string()),
         }
     }
 
     fn heap_limit(&self) -> EngineError {
-        let _ = self.shared.state.compare_exchange(RUNNING, HEAP_LIMIT, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.shared.state.compare_exchange(
+            RUNNING,
+            HEAP_LIMIT,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
         EngineError::Terminated(HEAP_MSG.into())
     }
 
@@ -804,14 +1012,27 @@ impl<'js> State<'js> {
         let info = match v.as_object() {
             Some(obj) if !v.is_function() => {
                 let name = prop_string(obj, "name").unwrap_or_else(|| "Error".into());
-                let message = prop_string(obj, "message").unwrap_or_else(|| display(&self.ctx, v.clone()));
+                let message =
+                    prop_string(obj, "message").unwrap_or_else(|| display(&self.ctx, v.clone()));
                 let stack = prop_string(obj, "stack");
-                JsErrorInfo { name, message, stack }
+                JsErrorInfo {
+                    name,
+                    message,
+                    stack,
+                }
             }
-            _ if (v.is_null() || v.is_undefined()) && self.near_heap_limit() => return self.heap_limit(),
-            _ => JsErrorInfo { name: "Error".into(), message: display(&self.ctx, v.clone()), stack: None },
+            _ if (v.is_null() || v.is_undefined()) && self.near_heap_limit() => {
+                return self.heap_limit()
+            }
+            _ => JsErrorInfo {
+                name: "Error".into(),
+                message: display(&self.ctx, v.clone()),
+                stack: None,
+            },
         };
-        if info.message == "out of memory" || (info.name == "InternalError" && info.message.contains("out of memory")) {
+        if info.message == "out of memory"
+            || (info.name == "InternalError" && info.message.contains("out of memory"))
+        {
             return self.heap_limit();
         }
         if info.name == "InternalError" && info.message == "interrupted" {
@@ -873,7 +1094,8 @@ fn display<'js>(ctx: &Ctx<'js>, v: JsValue<'js>) -> String {
     let r = (|| -> rquickjs::Result<String> {
         let f: Function = ctx.globals().get("String")?;
         let s: rquickjs::String = f.call((v,))?;
-        js_string(&s).map_err(|e| rquickjs::Error::new_from_js_message("value", "string", e.to_string()))
+        js_string(&s)
+            .map_err(|e| rquickjs::Error::new_from_js_message("value", "string", e.to_string()))
     })();
     match r {
         Ok(s) => s,

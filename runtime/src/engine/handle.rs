@@ -4,8 +4,8 @@
 use crate::command::Command;
 use crate::value::Limits;
 use crossbeam_channel::{Sender, TrySendError};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
@@ -84,7 +84,11 @@ impl Shared {
     pub fn is_cancelled(&self, seq: u64) -> bool {
         seq != 0
             && self.any_cancelled.load(Ordering::Relaxed)
-            && self.cancelled.lock().map(|c| c.contains(&seq)).unwrap_or(false)
+            && self
+                .cancelled
+                .lock()
+                .map(|c| c.contains(&seq))
+                .unwrap_or(false)
     }
 
     pub fn deadline_passed(&self) -> bool {
@@ -119,8 +123,17 @@ pub struct Handle {
 }
 
 impl Handle {
-    pub fn new(tx: Sender<Command>, shared: Arc<Shared>, exited: crossbeam_channel::Receiver<()>) -> Self {
-        Handle { tx, shared, join: Mutex::new(None), exited }
+    pub fn new(
+        tx: Sender<Command>,
+        shared: Arc<Shared>,
+        exited: crossbeam_channel::Receiver<()>,
+    ) -> Self {
+        Handle {
+            tx,
+            shared,
+            join: Mutex::new(None),
+            exited,
+        }
     }
 
     /// A forked child inherits the handle but not the engine thread.
@@ -144,7 +157,11 @@ impl Handle {
     /// calling back into its own runtime)?
     pub fn on_engine_thread(&self) -> bool {
         let me = std::thread::current().id();
-        self.shared.engine_thread.lock().map(|t| *t == Some(me)).unwrap_or(false)
+        self.shared
+            .engine_thread
+            .lock()
+            .map(|t| *t == Some(me))
+            .unwrap_or(false)
     }
 
     /// Marks the runtime closed and asks the engine to stop. Never waits.
@@ -171,5 +188,7 @@ pub fn register_live(h: &Arc<Handle>) {
 }
 
 pub fn live_handles() -> Vec<Arc<Handle>> {
-    LIVE.lock().map(|v| v.iter().filter_map(|w| w.upgrade()).collect()).unwrap_or_default()
+    LIVE.lock()
+        .map(|v| v.iter().filter_map(|w| w.upgrade()).collect())
+        .unwrap_or_default()
 }

@@ -10,6 +10,11 @@ mod timers;
 
 pub use handle::{Handle, Shared};
 
+/// See `core::run_inline`: a Python handler's request to its own runtime.
+pub fn run_inline(cmd: crate::command::Command) -> Result<(), crate::command::Command> {
+    core::run_inline(cmd)
+}
+
 use crate::value::Limits;
 use std::sync::Arc;
 use std::time::Duration;

@@ -18,7 +18,11 @@ pub struct Timers<T> {
 
 impl<T> Default for Timers<T> {
     fn default() -> Self {
-        Timers { map: HashMap::new(), queue: BinaryHeap::new(), next: 1 }
+        Timers {
+            map: HashMap::new(),
+            queue: BinaryHeap::new(),
+            next: 1,
+        }
     }
 }
 
@@ -27,7 +31,14 @@ impl<T> Timers<T> {
         let id = self.next;
         self.next += 1;
         let due = Instant::now() + delay;
-        self.map.insert(id, Timer { payload, interval: interval.then_some(delay.max(Duration::from_millis(1))), due });
+        self.map.insert(
+            id,
+            Timer {
+                payload,
+                interval: interval.then_some(delay.max(Duration::from_millis(1))),
+                due,
+            },
+        );
         self.queue.push(Reverse((due, id)));
         id
     }

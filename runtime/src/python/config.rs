@@ -31,13 +31,20 @@ fn positive_int(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<u
         return Ok(None);
     }
     if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!("{what} must be an int, not {}", obj.get_type().name()?)));
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            obj.get_type().name()?
+        )));
     }
-    let v: i128 = obj.extract().map_err(|_| PyValueError::new_err(format!("{what} is out of range")))?;
+    let v: i128 = obj
+        .extract()
+        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))?;
     if v <= 0 {
         return Err(PyValueError::new_err(format!("{what} must be positive")));
     }
-    usize::try_from(v).map(Some).map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+    usize::try_from(v)
+        .map(Some)
+        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
 }
 
 #[pymethods]
@@ -60,7 +67,12 @@ impl RuntimeConfig {
             None => false,
             Some(b) if b.is_instance_of::<PyBool>() => b.extract()?,
             Some(b) if b.is_none() => false,
-            Some(b) => return Err(PyTypeError::new_err(format!("enable_console must be a bool, not {}", b.get_type().name()?))),
+            Some(b) => {
+                return Err(PyTypeError::new_err(format!(
+                    "enable_console must be a bool, not {}",
+                    b.get_type().name()?
+                )))
+            }
         };
         let mut c = RuntimeConfig {
             max_heap_size: None,
@@ -113,7 +125,9 @@ impl RuntimeConfig {
     #[setter]
     fn set_bootstrap(&mut self, v: Option<String>) -> PyResult<()> {
         if v.is_some() && self.snapshot.is_some() {
-            return Err(PyValueError::new_err("bootstrap cannot be combined with snapshot"));
+            return Err(PyValueError::new_err(
+                "bootstrap cannot be combined with snapshot",
+            ));
         }
         self.bootstrap = v;
         Ok(())
@@ -145,10 +159,17 @@ impl RuntimeConfig {
         let v = match v {
             None => None,
             Some(v) if v.is_none() => None,
-            Some(v) => Some(v.cast::<PyBytes>().map_err(|_| PyTypeError::new_err("snapshot must be bytes"))?.clone().unbind()),
+            Some(v) => Some(
+                v.cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("snapshot must be bytes"))?
+                    .clone()
+                    .unbind(),
+            ),
         };
         if v.is_some() && self.bootstrap.is_some() {
-            return Err(PyValueError::new_err("snapshot cannot be combined with bootstrap"));
+            return Err(PyValueError::new_err(
+                "snapshot cannot be combined with bootstrap",
+            ));
         }
         self.snapshot = v;
         Ok(())
@@ -161,7 +182,9 @@ impl RuntimeConfig {
     fn set_max_serialization_depth(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         match positive_int(v, "max_serialization_depth")? {
             Some(d) => self.set_max_serialization_depth_value(d),
-            None => Err(PyTypeError::new_err("max_serialization_depth must be an int")),
+            None => Err(PyTypeError::new_err(
+                "max_serialization_depth must be an int",
+            )),
         }
     }
     #[getter]
@@ -175,7 +198,9 @@ impl RuntimeConfig {
                 self.max_serialization_bytes = b;
                 Ok(())
             }
-            None => Err(PyTypeError::new_err("max_serialization_bytes must be an int")),
+            None => Err(PyTypeError::new_err(
+                "max_serialization_bytes must be an int",
+            )),
         }
     }
 
@@ -194,7 +219,9 @@ impl RuntimeConfig {
 impl RuntimeConfig {
     fn set_max_serialization_depth_value(&mut self, d: usize) -> PyResult<()> {
         if d > MAX_DEPTH_CAP {
-            return Err(PyValueError::new_err(format!("max_serialization_depth must be at most {MAX_DEPTH_CAP}")));
+            return Err(PyValueError::new_err(format!(
+                "max_serialization_depth must be at most {MAX_DEPTH_CAP}"
+            )));
         }
         self.max_serialization_depth = d;
         Ok(())
@@ -204,21 +231,32 @@ impl RuntimeConfig {
     pub fn engine_config(&self) -> PyResult<EngineConfig> {
         if let Some(init) = self.initial_heap_size {
             match self.max_heap_size {
-                None => return Err(PyValueError::new_err("initial_heap_size requires max_heap_size")),
+                None => {
+                    return Err(PyValueError::new_err(
+                        "initial_heap_size requires max_heap_size",
+                    ))
+                }
                 Some(max) if init > max => {
-                    return Err(PyValueError::new_err("initial_heap_size must be <= max_heap_size"))
+                    return Err(PyValueError::new_err(
+                        "initial_heap_size must be <= max_heap_size",
+                    ))
                 }
                 _ => {}
             }
         }
         if self.snapshot.is_some() {
-            return Err(PyValueError::new_err("snapshot is not supported by this build yet (QuickJS engine)"));
+            return Err(PyValueError::new_err(
+                "snapshot is not supported by this build yet (QuickJS engine)",
+            ));
         }
         Ok(EngineConfig {
             max_heap_size: self.max_heap_size,
             bootstrap: self.bootstrap.clone(),
             enable_console: self.enable_console,
-            limits: Limits { max_depth: self.max_serialization_depth, max_bytes: self.max_serialization_bytes },
+            limits: Limits {
+                max_depth: self.max_serialization_depth,
+                max_bytes: self.max_serialization_bytes,
+            },
             timeout: self.timeout_dur,
         })
     }

@@ -6,8 +6,18 @@ use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-pyo3::create_exception!(jsrun, JavaScriptError, PyException, "An exception thrown by JavaScript.");
-pyo3::create_exception!(jsrun, RuntimeTerminated, PyRuntimeError, "The runtime was terminated (host request or heap limit).");
+pyo3::create_exception!(
+    jsrun,
+    JavaScriptError,
+    PyException,
+    "An exception thrown by JavaScript."
+);
+pyo3::create_exception!(
+    jsrun,
+    RuntimeTerminated,
+    PyRuntimeError,
+    "The runtime was terminated (host request or heap limit)."
+);
 
 pub const CLOSED_MSG: &str = "Runtime has been shut down (runtime is closed)";
 
@@ -19,7 +29,9 @@ pub fn closed_err() -> PyErr {
 fn frames<'py>(py: Python<'py>, stack: &str) -> PyResult<Bound<'py, PyList>> {
     let out = PyList::empty(py);
     for line in stack.lines() {
-        let Some(rest) = line.trim().strip_prefix("at ") else { continue };
+        let Some(rest) = line.trim().strip_prefix("at ") else {
+            continue;
+        };
         let (func, loc) = match rest.rfind(" (") {
             Some(i) if rest.ends_with(')') => (Some(&rest[..i]), &rest[i + 2..rest.len() - 1]),
             _ => (None, rest),
@@ -32,7 +44,11 @@ fn frames<'py>(py: Python<'py>, stack: &str) -> PyResult<Bound<'py, PyList>> {
         let col = parts.next();
         let line_no = parts.next();
         let file = parts.next();
-        match (file, line_no.and_then(|l| l.parse::<u64>().ok()), col.and_then(|c| c.parse::<u64>().ok())) {
+        match (
+            file,
+            line_no.and_then(|l| l.parse::<u64>().ok()),
+            col.and_then(|c| c.parse::<u64>().ok()),
+        ) {
             (Some(file), Some(l), Some(c)) => {
                 d.set_item("file_name", file)?;
                 d.set_item("line_number", l)?;
@@ -55,7 +71,9 @@ pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
             let _ = v.setattr("name", &info.name);
             let _ = v.setattr("message", &info.message);
             let _ = v.setattr("stack", info.stack.as_deref());
-            let fr = frames(py, info.stack.as_deref().unwrap_or("")).map(|l| l.into_any()).unwrap_or_else(|_| PyList::empty(py).into_any());
+            let fr = frames(py, info.stack.as_deref().unwrap_or(""))
+                .map(|l| l.into_any())
+                .unwrap_or_else(|_| PyList::empty(py).into_any());
             let _ = v.setattr("frames", fr);
             err
         }

@@ -7,7 +7,7 @@ use crate::engine::Handle;
 use crate::python::errors::{closed_err, engine_err};
 use crate::python::host::CancelHook;
 use crate::python::parse_timeout;
-use crate::python::wait::wait_outcome;
+use crate::python::wait::roundtrip;
 use crate::value::Value;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -24,25 +24,26 @@ pub struct JsFunction {
 
 impl JsFunction {
     pub fn new(handle: Arc<Handle>, id: u64) -> Self {
-        JsFunction { handle, id, closed: AtomicBool::new(false) }
+        JsFunction {
+            handle,
+            id,
+            closed: AtomicBool::new(false),
+        }
     }
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
     fn check(&self) -> PyResult<()> {
         if self.handle.forked() {
-            return Err(PyRuntimeError::new_err("this JsFunction belongs to the parent process (used after fork)"));
+            return Err(PyRuntimeError::new_err(
+                "this JsFunction belongs to the parent process (used after fork)",
+            ));
         }
         if self.is_closed() {
             return Err(PyRuntimeError::new_err("Function has been closed"));
         }
         if self.handle.is_closed() {
             return Err(closed_err());
-        }
-        if self.handle.on_engine_thread() {
-            return Err(PyRuntimeError::new_err(
-                "re-entrant call: a bound Python function cannot wait for its own runtime (call it from another thread, or use call_async)",
-            ));
         }
         Ok(())
     }
@@ -75,11 +76,16 @@ impl JsFunction {
         let args = self.args(args)?;
         let seq = self.handle.shared.next_seq();
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.handle
-            .send(Command::Call { seq, id: self.id, args, timeout, reply: tx })
-            .map_err(|_| closed_err())?;
-        let out = wait_outcome(py, &self.handle, seq, &rx)?;
-        out.map_err(|e| engine_err(py, e)).and_then(|v| to_py(py, v, &self.handle))
+        let cmd = Command::Call {
+            seq,
+            id: self.id,
+            args,
+            timeout,
+            reply: tx,
+        };
+        let out = roundtrip(py, &self.handle, seq, cmd, &rx)?;
+        out.map_err(|e| engine_err(py, e))
+            .and_then(|v| to_py(py, v, &self.handle))
     }
 
     /// Calls the function; a coroutine that awaits a returned promise.
@@ -105,7 +111,9 @@ impl JsFunction {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
         if self.handle.forked() {
-            return Err(PyRuntimeError::new_err("this JsFunction belongs to the parent process (used after fork)"));
+            return Err(PyRuntimeError::new_err(
+                "this JsFunction belongs to the parent process (used after fork)",
+            ));
         }
         if self.is_closed() {
             return Err(PyRuntimeError::new_err("Function has been closed"));
@@ -118,9 +126,21 @@ impl JsFunction {
         let seq = self.handle.shared.next_seq();
         let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
         self.handle
-            .send(Command::CallAsync { seq, id: self.id, args, timeout, target })
+            .send(Command::CallAsync {
+                seq,
+                id: self.id,
+                args,
+                timeout,
+                target,
+            })
             .map_err(|_| closed_err())?;
-        fut.call_method1("add_done_callback", (CancelHook { handle: self.handle.clone(), seq },))?;
+        fut.call_method1(
+            "add_done_callback",
+            (CancelHook {
+                handle: self.handle.clone(),
+                seq,
+            },),
+        )?;
         Ok(fut)
     }
 
@@ -133,7 +153,11 @@ impl JsFunction {
     }
 
     fn __repr__(&self) -> String {
-        format!("<JsFunction id={}{}>", self.id, if self.is_closed() { " closed" } else { "" })
+        format!(
+            "<JsFunction id={}{}>",
+            self.id,
+            if self.is_closed() { " closed" } else { "" }
+        )
     }
 }
 
@@ -141,8 +165,15 @@ static DRIVE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 
 /// `jsrun._aio.drive(start, *args)`: a real coroutine (so `asyncio.run(rt.eval_async(..))`
 /// works) that calls `start` once a loop is running.
-pub fn drive<'py>(py: Python<'py>, args: impl pyo3::call::PyCallArgs<'py>) -> PyResult<Bound<'py, PyAny>> {
-    let f = DRIVE.get_or_try_init(py, || py.import("jsrun._aio")?.getattr("drive").map(|f| f.unbind()))?;
+pub fn drive<'py>(
+    py: Python<'py>,
+    args: impl pyo3::call::PyCallArgs<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let f = DRIVE.get_or_try_init(py, || {
+        py.import("jsrun._aio")?
+            .getattr("drive")
+            .map(|f| f.unbind())
+    })?;
     f.bind(py).call1(args)
 }
 
@@ -175,7 +206,12 @@ pub struct JsPromise {
 
 impl JsPromise {
     pub fn new(handle: Arc<Handle>, id: u64) -> Self {
-        JsPromise { handle, id, future: Mutex::new(None), taken: AtomicBool::new(false) }
+        JsPromise {
+            handle,
+            id,
+            future: Mutex::new(None),
+            taken: AtomicBool::new(false),
+        }
     }
 }
 
@@ -190,7 +226,10 @@ impl Drop for JsPromise {
 #[pymethods]
 impl JsPromise {
     fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut slot = self.future.lock().map_err(|_| PyRuntimeError::new_err("poisoned"))?;
+        let mut slot = self
+            .future
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
         if let Some(f) = slot.as_ref() {
             return f.bind(py).call_method0("__await__");
         }
@@ -201,7 +240,11 @@ impl JsPromise {
         let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
         self.taken.store(true, Ordering::Release);
         self.handle
-            .send(Command::AwaitPromise { id: self.id, timeout: None, target })
+            .send(Command::AwaitPromise {
+                id: self.id,
+                timeout: None,
+                target,
+            })
             .map_err(|_| closed_err())?;
         *slot = Some(fut.clone().unbind());
         fut.call_method0("__await__")

@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 
 pub enum HostOutcome {
     Value(Value),
-    Error { name: String, message: String },
+    Error {
+        name: String,
+        message: String,
+    },
     /// The handler returned an awaitable, now running on an event loop; its result
     /// settles JS promise `promise_id` through `Command::Settle`.
     Scheduled,
@@ -24,7 +27,11 @@ pub enum HostOutcome {
 static ISAWAITABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
-    let name = e.get_type(py).name().map(|n| n.to_string()).unwrap_or_else(|_| "Error".into());
+    let name = e
+        .get_type(py)
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Error".into());
     let message = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
     (name, message)
 }
@@ -41,7 +48,12 @@ pub fn call(
         return HostOutcome::Unavailable("Python is shutting down".into());
     }
     let r = Python::try_attach(|py| {
-        let Some(callable) = host.callable.lock().ok().and_then(|c| c.as_ref().map(|c| c.clone_ref(py))) else {
+        let Some(callable) = host
+            .callable
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|c| c.clone_ref(py)))
+        else {
             return HostOutcome::Unavailable("host function released".into());
         };
         let mut pyargs = Vec::with_capacity(args.len());
@@ -63,7 +75,11 @@ pub fn call(
             }
         };
         let is_awaitable = ISAWAITABLE
-            .get_or_try_init(py, || py.import("inspect")?.getattr("isawaitable").map(|f| f.unbind()))
+            .get_or_try_init(py, || {
+                py.import("inspect")?
+                    .getattr("isawaitable")
+                    .map(|f| f.unbind())
+            })
             .and_then(|f| f.bind(py).call1((&obj,))?.is_truthy())
             .unwrap_or(false);
         if is_awaitable {
@@ -99,13 +115,21 @@ fn schedule(
         _ => py.import("jsrun")?.getattr("_background_loop")?.call0()?,
     };
     let asyncio = py.import("asyncio")?;
-    let coro = if asyncio.call_method1("iscoroutine", (awaitable,))?.is_truthy()? {
+    let coro = if asyncio
+        .call_method1("iscoroutine", (awaitable,))?
+        .is_truthy()?
+    {
         awaitable.clone()
     } else {
-        py.import("jsrun")?.getattr("_as_coroutine")?.call1((awaitable,))?
+        py.import("jsrun")?
+            .getattr("_as_coroutine")?
+            .call1((awaitable,))?
     };
     let cfut = asyncio.call_method1("run_coroutine_threadsafe", (coro, lp))?;
-    let settler = Settler { handle: handle.clone(), promise_id };
+    let settler = Settler {
+        handle: handle.clone(),
+        promise_id,
+    };
     cfut.call_method1("add_done_callback", (settler,))?;
     Ok(())
 }
@@ -121,7 +145,10 @@ pub struct Settler {
 impl Settler {
     fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
         let result = if fut.call_method0("cancelled")?.is_truthy()? {
-            Err(SettleError { name: "CancelledError".into(), message: "the Python coroutine was cancelled".into() })
+            Err(SettleError {
+                name: "CancelledError".into(),
+                message: "the Python coroutine was cancelled".into(),
+            })
         } else {
             let exc = fut.call_method0("exception")?;
             if !exc.is_none() {
@@ -134,12 +161,18 @@ impl Settler {
                     Ok(v) => Ok(v),
                     Err(e) => {
                         let (_, message) = error_parts(py, &e);
-                        Err(SettleError { name: "TypeError".into(), message })
+                        Err(SettleError {
+                            name: "TypeError".into(),
+                            message,
+                        })
                     }
                 }
             }
         };
-        let _ = self.handle.send(Command::Settle { promise_id: self.promise_id, result });
+        let _ = self.handle.send(Command::Settle {
+            promise_id: self.promise_id,
+            result,
+        });
         Ok(())
     }
 }
@@ -152,16 +185,29 @@ pub fn complete(handle: &Arc<Handle>, target: AsyncTarget, out: Outcome) {
 }
 
 /// Fails a future nobody will answer (see `AsyncTarget`'s `Drop`).
-pub fn fail_target(event_loop: Arc<Py<PyAny>>, future: Py<PyAny>, err: crate::command::EngineError) {
+pub fn fail_target(
+    event_loop: Arc<Py<PyAny>>,
+    future: Py<PyAny>,
+    err: crate::command::EngineError,
+) {
     schedule_completion(None, event_loop, future, Err(err));
 }
 
-fn schedule_completion(handle: Option<Arc<Handle>>, lp: Arc<Py<PyAny>>, fut: Py<PyAny>, out: Outcome) {
+fn schedule_completion(
+    handle: Option<Arc<Handle>>,
+    lp: Arc<Py<PyAny>>,
+    fut: Py<PyAny>,
+    out: Outcome,
+) {
     let mut objs = Some((lp, fut));
     if !crate::python::wait::exiting() {
         let _ = Python::try_attach(|py| {
             let Some((lp, fut)) = objs.take() else { return };
-            let c = Completion { handle, future: fut, outcome: Mutex::new(Some(out)) };
+            let c = Completion {
+                handle,
+                future: fut,
+                outcome: Mutex::new(Some(out)),
+            };
             if let Ok(c) = Py::new(py, c) {
                 // A closed loop raises: nobody waits on that future any more.
                 let _ = lp.bind(py).call_method1("call_soon_threadsafe", (c,));
@@ -197,7 +243,9 @@ impl Completion {
         if fut.call_method0("done")?.is_truthy()? {
             return Ok(());
         }
-        let Some(out) = self.outcome.lock().ok().and_then(|mut o| o.take()) else { return Ok(()) };
+        let Some(out) = self.outcome.lock().ok().and_then(|mut o| o.take()) else {
+            return Ok(());
+        };
         let convert = |v| match &self.handle {
             Some(h) => to_py(py, v, h),
             None => Ok(py.None().into_bound(py)),
@@ -237,8 +285,10 @@ pub fn release_target(target: AsyncTarget) {
 
 /// Releases the Python callables the engine held.
 pub fn release_hosts(hosts: Vec<Arc<HostFn>>) {
-    let taken: Vec<Py<PyAny>> =
-        hosts.iter().filter_map(|h| h.callable.lock().ok().and_then(|mut c| c.take())).collect();
+    let taken: Vec<Py<PyAny>> = hosts
+        .iter()
+        .filter_map(|h| h.callable.lock().ok().and_then(|mut c| c.take()))
+        .collect();
     let mut taken = Some(taken);
     if crate::python::wait::exiting() || Python::try_attach(|_py| drop(taken.take())).is_none() {
         std::mem::forget(taken);

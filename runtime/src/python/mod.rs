@@ -21,7 +21,9 @@ pub fn parse_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration
         return Ok(None);
     }
     let secs: f64 = if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err("Timeout must be a number (seconds) or a datetime.timedelta, not bool"));
+        return Err(PyTypeError::new_err(
+            "Timeout must be a number (seconds) or a datetime.timedelta, not bool",
+        ));
     } else if obj.is_instance_of::<PyDelta>() {
         obj.call_method0("total_seconds")?.extract()?
     } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
@@ -33,10 +35,14 @@ pub fn parse_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration
         )));
     };
     if !secs.is_finite() {
-        return Err(PyValueError::new_err("Timeout must be a finite number of seconds"));
+        return Err(PyValueError::new_err(
+            "Timeout must be a finite number of seconds",
+        ));
     }
     if secs <= 0.0 {
         return Err(PyValueError::new_err("Timeout must be positive"));
     }
-    Duration::try_from_secs_f64(secs).map(Some).map_err(|_| PyValueError::new_err("Timeout is too large"))
+    Duration::try_from_secs_f64(secs)
+        .map(Some)
+        .map_err(|_| PyValueError::new_err("Timeout is too large"))
 }

@@ -10,7 +10,7 @@ use crate::python::function::{drive, new_future};
 use crate::python::host::CancelHook;
 use crate::python::parse_timeout;
 use crate::python::stats::RuntimeStats;
-use crate::python::wait::{wait_ack, wait_exit, wait_outcome};
+use crate::python::wait::{roundtrip, run_on_engine_thread, wait_ack, wait_exit};
 use crate::value::{HostFn, Value};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -32,18 +32,15 @@ impl Drop for Runtime {
 }
 
 impl Runtime {
-    /// Usable for a request that waits: open, and not called from its own engine thread.
+    /// Usable for a request: not inherited through fork, and open.
     fn check(&self) -> PyResult<()> {
         if self.handle.forked() {
-            return Err(PyRuntimeError::new_err("this Runtime belongs to the parent process (used after fork)"));
+            return Err(PyRuntimeError::new_err(
+                "this Runtime belongs to the parent process (used after fork)",
+            ));
         }
         if self.handle.is_closed() {
             return Err(closed_err());
-        }
-        if self.handle.on_engine_thread() {
-            return Err(PyRuntimeError::new_err(
-                "re-entrant call: a bound Python function cannot wait for its own runtime (use eval_async, or another runtime)",
-            ));
         }
         Ok(())
     }
@@ -51,32 +48,54 @@ impl Runtime {
     fn check_terminated(&self) -> PyResult<()> {
         match self.handle.shared.state.load(Ordering::Acquire) {
             RUNNING => Ok(()),
-            TERMINATED => Err(RuntimeTerminated::new_err("Runtime terminated by host request")),
-            _ => Err(RuntimeTerminated::new_err("Runtime terminated: JavaScript heap limit exceeded (max_heap_size)")),
+            TERMINATED => Err(RuntimeTerminated::new_err(
+                "Runtime terminated by host request",
+            )),
+            _ => Err(RuntimeTerminated::new_err(
+                "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)",
+            )),
         }
     }
 
-    fn ack(&self, py: Python<'_>, make: impl FnOnce(crate::command::Reply) -> Command) -> PyResult<Value> {
+    fn ack(
+        &self,
+        py: Python<'_>,
+        make: impl FnOnce(crate::command::Reply) -> Command,
+    ) -> PyResult<Value> {
         self.check()?;
         self.check_terminated()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.handle.send(make(tx)).map_err(|_| closed_err())?;
-        wait_ack(py, &rx)?.map_err(|e| engine_err(py, e))
+        let out = if self.handle.on_engine_thread() {
+            run_on_engine_thread(py, make(tx), &rx)?
+        } else {
+            self.handle.send(make(tx)).map_err(|_| closed_err())?;
+            wait_ack(py, &rx)?
+        };
+        out.map_err(|e| engine_err(py, e))
     }
 }
 
 fn host_name(handler: &Bound<'_, PyAny>) -> String {
-    handler.getattr("__name__").ok().and_then(|n| n.extract::<String>().ok()).unwrap_or_else(|| "anonymous".into())
+    handler
+        .getattr("__name__")
+        .ok()
+        .and_then(|n| n.extract::<String>().ok())
+        .unwrap_or_else(|| "anonymous".into())
 }
 
 fn is_coroutine_function(py: Python<'_>, handler: &Bound<'_, PyAny>) -> PyResult<bool> {
     let inspect = py.import("inspect")?;
-    if inspect.call_method1("iscoroutinefunction", (handler,))?.is_truthy()? {
+    if inspect
+        .call_method1("iscoroutinefunction", (handler,))?
+        .is_truthy()?
+    {
         return Ok(true);
     }
     if !handler.is_instance_of::<pyo3::types::PyFunction>() {
         if let Ok(call) = handler.getattr("__call__") {
-            return inspect.call_method1("iscoroutinefunction", (call,))?.is_truthy();
+            return inspect
+                .call_method1("iscoroutinefunction", (call,))?
+                .is_truthy();
         }
     }
     Ok(false)
@@ -92,8 +111,8 @@ impl Runtime {
             Some(c) => c.borrow().engine_config()?,
             None => default_engine_config(),
         };
-        let (handle, ready) =
-            engine::spawn(cfg).map_err(|e| PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
+        let (handle, ready) = engine::spawn(cfg)
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
         // Waits detached for the engine's start-up (the published library waits attached).
         match ready.recv() {
             Ok(Ok(())) => Ok(Runtime { handle }),
@@ -101,22 +120,33 @@ impl Runtime {
                 handle.request_close();
                 Err(PyRuntimeError::new_err(msg))
             }
-            Err(_) => Err(PyRuntimeError::new_err("the engine thread stopped during start-up")),
+            Err(_) => Err(PyRuntimeError::new_err(
+                "the engine thread stopped during start-up",
+            )),
         }
     }
 
     /// Evaluates `code` synchronously and returns the converted completion value.
     #[pyo3(signature = (code, /, *, timeout=None))]
-    fn eval<'py>(&self, py: Python<'py>, code: &str, timeout: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyAny>> {
+    fn eval<'py>(
+        &self,
+        py: Python<'py>,
+        code: &str,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
         self.check()?;
         let seq = self.handle.shared.next_seq();
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.handle
-            .send(Command::Eval { seq, code: code.to_owned(), timeout, reply: tx })
-            .map_err(|_| closed_err())?;
-        let out = wait_outcome(py, &self.handle, seq, &rx)?;
-        out.map_err(|e| engine_err(py, e)).and_then(|v| to_py(py, v, &self.handle))
+        let cmd = Command::Eval {
+            seq,
+            code: code.to_owned(),
+            timeout,
+            reply: tx,
+        };
+        let out = roundtrip(py, &self.handle, seq, cmd, &rx)?;
+        out.map_err(|e| engine_err(py, e))
+            .and_then(|v| to_py(py, v, &self.handle))
     }
 
     /// Evaluates `code`; a coroutine that resolves with the value, awaiting a promise.
@@ -129,7 +159,14 @@ impl Runtime {
         let py = slf.py();
         parse_timeout(timeout)?;
         let start = slf.getattr("_eval_async_start")?;
-        drive(py, (start, code, timeout.cloned().unwrap_or_else(|| py.None().into_bound(py))))
+        drive(
+            py,
+            (
+                start,
+                code,
+                timeout.cloned().unwrap_or_else(|| py.None().into_bound(py)),
+            ),
+        )
     }
 
     /// Starts an async evaluation on the running loop and returns its future.
@@ -142,7 +179,9 @@ impl Runtime {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
         if self.handle.forked() {
-            return Err(PyRuntimeError::new_err("this Runtime belongs to the parent process (used after fork)"));
+            return Err(PyRuntimeError::new_err(
+                "this Runtime belongs to the parent process (used after fork)",
+            ));
         }
         if self.handle.is_closed() {
             return Err(closed_err());
@@ -151,25 +190,49 @@ impl Runtime {
         let seq = self.handle.shared.next_seq();
         let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
         self.handle
-            .send(Command::EvalAsync { seq, code: code.to_owned(), timeout, target })
+            .send(Command::EvalAsync {
+                seq,
+                code: code.to_owned(),
+                timeout,
+                target,
+            })
             .map_err(|_| closed_err())?;
-        fut.call_method1("add_done_callback", (CancelHook { handle: self.handle.clone(), seq },))?;
+        fut.call_method1(
+            "add_done_callback",
+            (CancelHook {
+                handle: self.handle.clone(),
+                seq,
+            },),
+        )?;
         Ok(fut)
     }
 
     /// Exposes `handler` as `globalThis[name]` (async handlers return promises).
-    fn bind_function(&self, py: Python<'_>, name: &str, handler: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn bind_function(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        handler: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         if !handler.is_callable() {
             return Err(PyTypeError::new_err("handler must be callable"));
         }
         let host = HostFn::new(name.to_owned(), handler.clone().unbind());
-        self.ack(py, |reply| Command::BindFunction { name: name.to_owned(), host, reply })?;
+        self.ack(py, |reply| Command::BindFunction {
+            name: name.to_owned(),
+            host,
+            reply,
+        })?;
         Ok(())
     }
 
     /// Decorator or direct call: binds under `name` or `func.__name__`; returns `func`.
     #[pyo3(signature = (func=None, /, *, name=None))]
-    fn bind(slf: &Bound<'_, Self>, func: Option<&Bound<'_, PyAny>>, name: Option<String>) -> PyResult<Py<PyAny>> {
+    fn bind(
+        slf: &Bound<'_, Self>,
+        func: Option<&Bound<'_, PyAny>>,
+        name: Option<String>,
+    ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
         match func {
             Some(f) => {
@@ -183,31 +246,56 @@ impl Runtime {
                 slf.get().bind_function(py, &n, f)?;
                 Ok(f.clone().unbind())
             }
-            None => Ok(Py::new(py, Binder { runtime: slf.clone().unbind(), name })?.into_any()),
+            None => Ok(Py::new(
+                py,
+                Binder {
+                    runtime: slf.clone().unbind(),
+                    name,
+                },
+            )?
+            .into_any()),
         }
     }
 
     /// `globalThis[name]` = object of converted values; callables become bound functions.
     fn bind_object(&self, py: Python<'_>, name: &str, mapping: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mapping = mapping.cast::<PyMapping>().map_err(|_| PyTypeError::new_err("bind_object expects a mapping"))?;
+        let mapping = mapping
+            .cast::<PyMapping>()
+            .map_err(|_| PyTypeError::new_err("bind_object expects a mapping"))?;
         let mut conv = FromPy::new(self.handle.shared.limits, Some(&self.handle)).with_callables();
         let mut entries = Vec::new();
         for item in mapping.items()?.iter() {
             let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-            let k = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("bind_object keys must be str"))?;
+            let k = k
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err("bind_object keys must be str"))?;
             entries.push((k.to_str()?.to_owned(), conv.convert(&v)?));
         }
-        self.ack(py, |reply| Command::BindObject { name: name.to_owned(), entries, reply })?;
+        self.ack(py, |reply| Command::BindObject {
+            name: name.to_owned(),
+            entries,
+            reply,
+        })?;
         Ok(())
     }
 
     /// Registers a host op; JS calls it as `__host_op_sync__(id, ...)` / `__host_op_async__(id, ...)`.
     #[pyo3(signature = (name, handler, /, *, mode="sync"))]
-    fn register_op(&self, py: Python<'_>, name: &str, handler: &Bound<'_, PyAny>, mode: &str) -> PyResult<u32> {
+    fn register_op(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        handler: &Bound<'_, PyAny>,
+        mode: &str,
+    ) -> PyResult<u32> {
         let is_async = match mode {
             "sync" => false,
             "async" => true,
-            other => return Err(PyValueError::new_err(format!("Invalid mode {other:?}: expected \"sync\" or \"async\""))),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "Invalid mode {other:?}: expected \"sync\" or \"async\""
+                )))
+            }
         };
         if !handler.is_callable() {
             return Err(PyTypeError::new_err("handler must be callable"));
@@ -221,8 +309,20 @@ impl Runtime {
             }));
         }
         let id = self.handle.shared.next_op_id();
-        let host = HostFn::new(if name.is_empty() { host_name(handler) } else { name.to_owned() }, handler.clone().unbind());
-        self.ack(py, |reply| Command::RegisterOp { id, host, is_async, reply })?;
+        let host = HostFn::new(
+            if name.is_empty() {
+                host_name(handler)
+            } else {
+                name.to_owned()
+            },
+            handler.clone().unbind(),
+        );
+        self.ack(py, |reply| Command::RegisterOp {
+            id,
+            host,
+            is_async,
+            reply,
+        })?;
         Ok(id)
     }
 
@@ -230,8 +330,14 @@ impl Runtime {
     fn get_stats(&self, py: Python<'_>) -> PyResult<RuntimeStats> {
         self.check()?;
         let (tx, rx) = crossbeam_channel::bounded(1);
-        self.handle.send(Command::Stats { reply: tx }).map_err(|_| closed_err())?;
-        let data = wait_ack(py, &rx)?;
+        let data = if self.handle.on_engine_thread() {
+            run_on_engine_thread(py, Command::Stats { reply: tx }, &rx)?
+        } else {
+            self.handle
+                .send(Command::Stats { reply: tx })
+                .map_err(|_| closed_err())?;
+            wait_ack(py, &rx)?
+        };
         Ok(RuntimeStats::from(data))
     }
 
@@ -263,7 +369,12 @@ impl Runtime {
         if self.handle.is_closed() {
             return Ok(());
         }
-        let _ = self.handle.shared.state.compare_exchange(RUNNING, TERMINATED, Ordering::AcqRel, Ordering::Acquire);
+        let _ = self.handle.shared.state.compare_exchange(
+            RUNNING,
+            TERMINATED,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
         let _ = self.handle.send(Command::Terminate);
         Ok(())
     }

@@ -11,7 +11,9 @@ static UNDEFINED: PyOnceLock<Py<JsUndefined>> = PyOnceLock::new();
 
 pub fn undefined(py: Python<'_>) -> &Bound<'_, JsUndefined> {
     UNDEFINED
-        .get_or_init(py, || Py::new(py, JsUndefined).expect("allocating the undefined singleton"))
+        .get_or_init(py, || {
+            Py::new(py, JsUndefined).expect("allocating the undefined singleton")
+        })
         .bind(py)
 }
 
@@ -19,7 +21,9 @@ pub fn undefined(py: Python<'_>) -> &Bound<'_, JsUndefined> {
 impl JsUndefined {
     #[new]
     fn py_new() -> PyResult<Self> {
-        Err(PyTypeError::new_err("JsUndefined cannot be instantiated; use jsrun.undefined"))
+        Err(PyTypeError::new_err(
+            "JsUndefined cannot be instantiated; use jsrun.undefined",
+        ))
     }
     fn __bool__(&self) -> bool {
         false

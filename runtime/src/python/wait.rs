@@ -52,7 +52,11 @@ fn hold_if_exiting() {
 }
 
 /// Spins briefly, then parks for at most `slice`. Demands the detached proof.
-pub fn spin_recv<T>(_proof: &Detached<'_>, rx: &Receiver<T>, slice: Duration) -> Result<T, RecvTimeoutError> {
+pub fn spin_recv<T>(
+    _proof: &Detached<'_>,
+    rx: &Receiver<T>,
+    slice: Duration,
+) -> Result<T, RecvTimeoutError> {
     let start = Instant::now();
     let mut i = 0u32;
     loop {
@@ -91,7 +95,12 @@ pub fn spin_recv<T>(_proof: &Detached<'_>, rx: &Receiver<T>, slice: Duration) ->
 /// handlers; on an exception (KeyboardInterrupt) it stops this evaluation's JS,
 /// waits for the engine to acknowledge, and raises.
 #[blocking_detached]
-pub fn wait_outcome(py: Python<'_>, handle: &Handle, seq: u64, rx: &Receiver<Outcome>) -> PyResult<Outcome> {
+pub fn wait_outcome(
+    py: Python<'_>,
+    handle: &Handle,
+    seq: u64,
+    rx: &Receiver<Outcome>,
+) -> PyResult<Outcome> {
     loop {
         match spin_recv(detached!(), rx, SLICE) {
             Ok(out) => return Ok(out),
@@ -99,7 +108,9 @@ pub fn wait_outcome(py: Python<'_>, handle: &Handle, seq: u64, rx: &Receiver<Out
                 return Err(if handle.is_closed() {
                     closed_err()
                 } else {
-                    pyo3::exceptions::PyRuntimeError::new_err("internal error: the engine dropped this request")
+                    pyo3::exceptions::PyRuntimeError::new_err(
+                        "internal error: the engine dropped this request",
+                    )
                 })
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -143,4 +154,38 @@ pub fn wait_exit(py: Python<'_>, handle: &Handle, limit: Option<Duration>) -> Py
             }
         }
     }
+}
+
+/// A request made on the runtime's own engine thread (a bound Python function calling
+/// back into its runtime): queueing it would wait for ourselves, so it runs inline,
+/// inside the JS call that invoked the handler, detached while its JS runs.
+pub fn run_on_engine_thread<T>(
+    py: Python<'_>,
+    cmd: crate::command::Command,
+    rx: &Receiver<T>,
+) -> PyResult<T> {
+    let ran = py.detach(move || crate::engine::run_inline(cmd).is_ok());
+    if !ran {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "re-entrant call: this runtime's engine thread cannot wait for itself here",
+        ));
+    }
+    rx.try_recv().map_err(|_| {
+        pyo3::exceptions::PyRuntimeError::new_err("internal error: inline request gave no answer")
+    })
+}
+
+/// Sends `cmd` and waits for its answer detached, or runs it inline on the engine thread.
+pub fn roundtrip(
+    py: Python<'_>,
+    handle: &Handle,
+    seq: u64,
+    cmd: crate::command::Command,
+    rx: &Receiver<Outcome>,
+) -> PyResult<Outcome> {
+    if handle.on_engine_thread() {
+        return run_on_engine_thread(py, cmd, rx);
+    }
+    handle.send(cmd).map_err(|_| closed_err())?;
+    wait_outcome(py, handle, seq, rx)
 }
