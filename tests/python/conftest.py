@@ -6,6 +6,9 @@ subprocess with a timeout.
 """
 
 import faulthandler
+import gc
+import threading
+import time
 import os
 import subprocess
 import sys
@@ -20,6 +23,39 @@ FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 # GIL re-enabling on import only exists on free-threaded builds.
 ft_only = pytest.mark.skipif(not FREE_THREADED, reason="GIL re-enabling exists only on free-threaded builds")
+
+
+STORM_PAUSE = 0.002
+
+
+class GcStorm:
+    """Loops gc.collect() on a thread: a stop-the-world pause each time on the
+    free-threaded build, where one attached waiter would hang the whole process.
+
+    It pauses STORM_PAUSE between collections: hundreds of pauses a second are what
+    the tests need, and a storm that never sleeps starves the threads under test on a
+    2-core machine until their timeouts fire.
+    """
+
+    def __enter__(self):
+        self.stop = threading.Event()
+        self.rounds = 0
+
+        def run():
+            while not self.stop.is_set():
+                gc.collect()
+                self.rounds += 1
+                time.sleep(STORM_PAUSE)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+        assert self.rounds > 0, "the storm never ran"
 
 
 @pytest.fixture(autouse=True)

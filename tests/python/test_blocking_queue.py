@@ -18,7 +18,7 @@ import pytest
 
 import blocking_queue
 from blocking_queue import Job, Queue, QueueClosed, WorkerPool
-from conftest import FREE_THREADED, ft_only
+from conftest import FREE_THREADED, GcStorm, ft_only
 
 HANG_SECONDS = 6  # a scenario still running after this is a deadlock
 PROMPT = 2.0  # "promptly": a woken waiter must return within this many seconds
@@ -37,29 +37,6 @@ def join_all(threads, timeout=30):
         t.join(max(0.0, deadline - time.monotonic()))
     alive = [t for t in threads if t.is_alive()]
     assert not alive, f"{len(alive)} thread(s) still blocked"
-
-
-class GcStorm:
-    """Loops gc.collect() on a thread: a stop-the-world pause each time on the
-    free-threaded build, where one attached waiter would hang the whole process."""
-
-    def __enter__(self):
-        self.stop = threading.Event()
-        self.rounds = 0
-
-        def run():
-            while not self.stop.is_set():
-                gc.collect()
-                self.rounds += 1
-
-        self.thread = start(run)
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(30)
-        assert not self.thread.is_alive()
-        assert self.rounds > 0, "the storm never ran"
 
 
 # -- #[ft_module] --------------------------------------------------------------------

@@ -11,7 +11,7 @@ import threading
 import pytest
 
 import detach_demo
-from conftest import FREE_THREADED, ft_only
+from conftest import FREE_THREADED, GcStorm, ft_only
 
 HANG_SECONDS = 8  # a scenario still running after this is a deadlock
 
@@ -100,11 +100,6 @@ def test_worker_under_concurrent_load_and_gc_storm():
     """8 threads submit and wait while another thread collects garbage in a loop
     (stop-the-world pauses on free-threaded builds). Completes: every wait is detached."""
     w = detach_demo.Worker(lambda x: x + 1)
-    stop = threading.Event()
-
-    def storm():
-        while not stop.is_set():
-            gc.collect()
 
     def client(n):
         total = 0
@@ -113,18 +108,15 @@ def test_worker_under_concurrent_load_and_gc_storm():
             total += w.result_timeout(30)
         return total
 
-    storm_thread = threading.Thread(target=storm)
-    storm_thread.start()
     try:
-        results = []
-        threads = [threading.Thread(target=lambda: results.append(client(0))) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with GcStorm():
+            results = []
+            threads = [threading.Thread(target=lambda: results.append(client(0))) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
     finally:
-        stop.set()
-        storm_thread.join()
         w.shutdown()
     # Results interleave between clients, but the sum over everything is fixed.
     assert sum(results) == 8 * sum(i + 1 for i in range(25))
