@@ -7,6 +7,7 @@
 pub mod command;
 pub mod convert;
 pub mod engine;
+mod handoff;
 pub mod python;
 pub mod value;
 

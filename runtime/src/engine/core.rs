@@ -20,9 +20,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-/// How long each side spins on the channel before parking: a hand-off then costs
-/// well under a microsecond instead of two futex wake-ups (design.md, section 3).
-const SPIN: Duration = Duration::from_micros(50);
 
 const TERMINATED_MSG: &str = "Runtime terminated by host request";
 const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
@@ -216,16 +213,19 @@ fn wait_command(rx: &Receiver<Command>, deadline: Option<Instant>) -> Wait {
             Err(TryRecvError::Empty) => {}
         }
         i += 1;
-        if i.is_multiple_of(32) {
+        if i.is_multiple_of(8) {
             let now = Instant::now();
             let spent = now - start;
-            if spent > 2 * SPIN || deadline.is_some_and(|d| now >= d) {
+            if deadline.is_some_and(|d| now >= d) {
                 break;
             }
-            if spent > SPIN {
-                // Second phase: give the core away (the other side may need it).
-                std::thread::yield_now();
-                continue;
+            match crate::handoff::phase(spent) {
+                crate::handoff::Phase::Park => break,
+                crate::handoff::Phase::Yield => {
+                    std::thread::yield_now();
+                    continue;
+                }
+                crate::handoff::Phase::Spin => {}
             }
         }
         std::hint::spin_loop();

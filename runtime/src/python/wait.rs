@@ -12,8 +12,6 @@ use std::sync::Mutex;
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
-/// Spin this long on the reply before parking: most evaluations answer sooner.
-const SPIN: Duration = Duration::from_micros(40);
 /// Longest detached wait between two signal checks.
 const SLICE: Duration = Duration::from_millis(50);
 
@@ -72,15 +70,14 @@ pub fn spin_recv<T>(
             Err(TryRecvError::Empty) => {}
         }
         i += 1;
-        if i.is_multiple_of(16) {
-            let spent = start.elapsed();
-            if spent > 2 * SPIN {
-                break;
-            }
-            if spent > SPIN {
-                // Second phase: yield (the engine thread may need this core).
-                std::thread::yield_now();
-                continue;
+        if i.is_multiple_of(8) {
+            match crate::handoff::phase(start.elapsed()) {
+                crate::handoff::Phase::Park => break,
+                crate::handoff::Phase::Yield => {
+                    std::thread::yield_now();
+                    continue;
+                }
+                crate::handoff::Phase::Spin => {}
             }
         }
         std::hint::spin_loop();
