@@ -9,7 +9,7 @@ use crate::command::{
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
 use crate::value::{HostFn, Value};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rquickjs::context::EvalOptions;
 use rquickjs::function::{Args, Opt, Rest, This};
 use rquickjs::{qjs, Context, Ctx, Exception, Function, Object, Promise, Value as JsValue};
@@ -204,37 +204,13 @@ enum Wait {
 
 /// Spin briefly, then park until a command arrives or the deadline passes.
 fn wait_command(rx: &Receiver<Command>, deadline: Option<Instant>) -> Wait {
-    let start = Instant::now();
-    let mut i = 0u32;
-    loop {
-        match rx.try_recv() {
-            Ok(c) => return Wait::Cmd(c),
-            Err(TryRecvError::Disconnected) => return Wait::Gone,
-            Err(TryRecvError::Empty) => {}
+    let r = crate::handoff::poll(rx, deadline).unwrap_or_else(|| {
+        pyo3_detach::assert_detached();
+        match deadline {
+            Some(d) => rx.recv_deadline(d),
+            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
         }
-        i += 1;
-        if i.is_multiple_of(8) {
-            let now = Instant::now();
-            let spent = now - start;
-            if deadline.is_some_and(|d| now >= d) {
-                break;
-            }
-            match crate::handoff::phase(spent) {
-                crate::handoff::Phase::Park => break,
-                crate::handoff::Phase::Yield => {
-                    std::thread::yield_now();
-                    continue;
-                }
-                crate::handoff::Phase::Spin => {}
-            }
-        }
-        std::hint::spin_loop();
-    }
-    pyo3_detach::assert_detached();
-    let r = match deadline {
-        Some(d) => rx.recv_deadline(d),
-        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-    };
+    });
     match r {
         Ok(c) => Wait::Cmd(c),
         Err(RecvTimeoutError::Timeout) => Wait::Timeout,

@@ -4,7 +4,7 @@
 use crate::command::Outcome;
 use crate::engine::Handle;
 use crate::python::errors::closed_err;
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use pyo3::prelude::*;
 use pyo3_detach::{blocking_detached, Detached};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,35 +55,10 @@ pub fn spin_recv<T>(
     rx: &Receiver<T>,
     slice: Duration,
 ) -> Result<T, RecvTimeoutError> {
-    let start = Instant::now();
-    let mut i = 0u32;
-    loop {
-        match rx.try_recv() {
-            Ok(v) => {
-                hold_if_exiting();
-                return Ok(v);
-            }
-            Err(TryRecvError::Disconnected) => {
-                hold_if_exiting();
-                return Err(RecvTimeoutError::Disconnected);
-            }
-            Err(TryRecvError::Empty) => {}
-        }
-        i += 1;
-        if i.is_multiple_of(8) {
-            match crate::handoff::phase(start.elapsed()) {
-                crate::handoff::Phase::Park => break,
-                crate::handoff::Phase::Yield => {
-                    std::thread::yield_now();
-                    continue;
-                }
-                crate::handoff::Phase::Spin => {}
-            }
-        }
-        std::hint::spin_loop();
-    }
-    pyo3_detach::assert_detached();
-    let r = rx.recv_timeout(slice);
+    let r = crate::handoff::poll(rx, None).unwrap_or_else(|| {
+        pyo3_detach::assert_detached();
+        rx.recv_timeout(slice)
+    });
     hold_if_exiting();
     r
 }
