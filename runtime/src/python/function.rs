@@ -110,38 +110,16 @@ impl JsFunction {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        if self.handle.forked() {
-            return Err(PyRuntimeError::new_err(
-                "this JsFunction belongs to the parent process (used after fork)",
-            ));
-        }
-        if self.is_closed() {
-            return Err(PyRuntimeError::new_err("Function has been closed"));
-        }
-        if self.handle.is_closed() {
-            return Err(closed_err());
-        }
+        self.check()?;
         let args = self.args(args)?;
-        let (lp, fut) = new_future(py)?;
-        let seq = self.handle.shared.next_seq();
-        let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
-        self.handle
-            .send(Command::CallAsync {
-                seq,
-                id: self.id,
-                args,
-                timeout,
-                target,
-            })
-            .map_err(|_| closed_err())?;
-        fut.call_method1(
-            "add_done_callback",
-            (CancelHook {
-                handle: self.handle.clone(),
-                seq,
-            },),
-        )?;
-        Ok(fut)
+        let id = self.id;
+        start_async(py, &self.handle, |seq, target| Command::CallAsync {
+            seq,
+            id,
+            args,
+            timeout,
+            target,
+        })
     }
 
     /// Releases the handle; returns an awaitable (already complete).
@@ -175,6 +153,23 @@ pub fn drive<'py>(
             .map(|f| f.unbind())
     })?;
     f.bind(py).call1(args)
+}
+
+/// Starts an async command on the running loop: a new future, the command made with
+/// its sequence number and target, and a done-callback so that cancelling the future
+/// cancels the JS work.
+pub fn start_async<'py>(
+    py: Python<'py>,
+    handle: &Arc<Handle>,
+    command: impl FnOnce(u64, AsyncTarget) -> Command,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (lp, fut) = new_future(py)?;
+    let seq = handle.shared.next_seq();
+    let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
+    handle.send(command(seq, target)).map_err(|_| closed_err())?;
+    let hook = CancelHook { handle: handle.clone(), seq };
+    fut.call_method1("add_done_callback", (hook,))?;
+    Ok(fut)
 }
 
 /// The running loop and a new future on it.

@@ -1,13 +1,12 @@
 //! `Runtime`: the Python face of one engine thread.
 
-use crate::command::{AsyncTarget, Command};
+use crate::command::Command;
 use crate::convert::python::{to_py, FromPy};
 use crate::engine::handle::{live_handles, RUNNING, TERMINATED};
 use crate::engine::{self, Handle};
 use crate::python::config::{default_engine_config, RuntimeConfig};
 use crate::python::errors::{closed_err, engine_err, RuntimeTerminated};
-use crate::python::function::{drive, new_future};
-use crate::python::host::CancelHook;
+use crate::python::function::{drive, start_async};
 use crate::python::parse_timeout;
 use crate::python::stats::RuntimeStats;
 use crate::python::wait::{roundtrip, run_on_engine_thread, wait_ack, wait_exit};
@@ -178,33 +177,14 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        if self.handle.forked() {
-            return Err(PyRuntimeError::new_err(
-                "this Runtime belongs to the parent process (used after fork)",
-            ));
-        }
-        if self.handle.is_closed() {
-            return Err(closed_err());
-        }
-        let (lp, fut) = new_future(py)?;
-        let seq = self.handle.shared.next_seq();
-        let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
-        self.handle
-            .send(Command::EvalAsync {
-                seq,
-                code: code.to_owned(),
-                timeout,
-                target,
-            })
-            .map_err(|_| closed_err())?;
-        fut.call_method1(
-            "add_done_callback",
-            (CancelHook {
-                handle: self.handle.clone(),
-                seq,
-            },),
-        )?;
-        Ok(fut)
+        self.check()?;
+        let code = code.to_owned();
+        start_async(py, &self.handle, |seq, target| Command::EvalAsync {
+            seq,
+            code,
+            timeout,
+            target,
+        })
     }
 
     /// Exposes `handler` as `globalThis[name]` (async handlers return promises).
