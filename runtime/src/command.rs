@@ -3,7 +3,7 @@
 //! may move between threads and are only touched while attached).
 
 use crate::value::{HostFn, Value};
-use crossbeam_channel::Sender;
+use crate::reply::ReplyTx;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +37,7 @@ pub enum EngineError {
 pub type Outcome = Result<Value, EngineError>;
 
 /// Where a synchronous caller waits for its answer.
-pub type Reply = Sender<Outcome>;
+pub type Reply = ReplyTx<Outcome>;
 
 /// An asyncio future to complete from the engine thread (`loop.call_soon_threadsafe`).
 ///
@@ -137,7 +137,7 @@ pub enum Command {
         result: Result<Value, SettleError>,
     },
     Stats {
-        reply: crossbeam_channel::Sender<StatsData>,
+        reply: ReplyTx<StatsData>,
     },
     Terminate,
     Close,
@@ -159,7 +159,7 @@ pub struct StatsData {
     pub physical_total_bytes: u64,
     pub total_execution_time_ms: u64,
     pub last_execution_time_ms: u64,
-    pub last_execution_kind: Option<String>,
+    pub last_execution_kind: Option<&'static str>,
     pub eval_sync_count: u64,
     pub eval_async_count: u64,
     pub eval_module_sync_count: u64,

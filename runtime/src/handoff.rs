@@ -6,7 +6,8 @@
 //! the very time slice the other side needs. So: spin only briefly, then poll with
 //! `yield_now` between tries (the other thread gets the core), then park.
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
+use crate::reply::Inbox;
+use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// Tight polling, for replies that are already on their way.
@@ -33,7 +34,7 @@ fn phase(spent: Duration) -> Phase {
 
 /// Polls `rx` through the spin and yield phases: `Some` with the value (or
 /// `Disconnected`), `None` when it is time to park (or `until` has passed).
-pub fn poll<T>(rx: &Receiver<T>, until: Option<Instant>) -> Option<Result<T, RecvTimeoutError>> {
+pub fn poll<T>(rx: &impl Inbox<T>, until: Option<Instant>) -> Option<Result<T, RecvTimeoutError>> {
     let start = Instant::now();
     let mut tries = 0u32;
     loop {

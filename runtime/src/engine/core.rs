@@ -10,7 +10,6 @@ use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueErro
 use crate::python::host::{self, HostOutcome};
 use crate::value::{HostFn, Value};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use rquickjs::context::EvalOptions;
 use rquickjs::function::{Args, Opt, Rest, This};
 use rquickjs::{qjs, Context, Ctx, Exception, Function, Object, Promise, Value as JsValue};
 use std::cell::{Cell, RefCell};
@@ -57,7 +56,16 @@ pub(crate) struct State<'js> {
     this: RefCell<RcWeak<State<'js>>>,
     /// Nesting of Python handler calls (inline requests run inside them).
     host_depth: Cell<u32>,
+    /// Compiled scripts by source text: code evaluated again and again (a polling
+    /// snippet, an agent's tool call) skips parse and compile, about half of a small
+    /// `eval`'s engine time. Bounded; compiling is pure, so a hit behaves as a miss.
+    compiled: RefCell<HashMap<Box<str>, JsValue<'js>>>,
 }
+
+/// Scripts longer than this are compiled every time (and not kept).
+const COMPILE_CACHE_MAX_SOURCE: usize = 4096;
+/// At this many entries the cache is emptied before the next insertion.
+const COMPILE_CACHE_MAX_ENTRIES: usize = 128;
 
 impl<'js> JsEnv<'js> for State<'js> {
     fn ctx(&self) -> &Ctx<'js> {
@@ -105,9 +113,7 @@ pub(crate) fn run(
     cfg: EngineConfig,
     ready: Sender<Result<(), String>>,
 ) {
-    if let Ok(mut t) = shared.engine_thread.lock() {
-        *t = Some(std::thread::current().id());
-    }
+    super::handle::mark_engine_thread(&shared);
     let _tstate = host::keep_thread_state();
     let rt = match rquickjs::Runtime::new() {
         Ok(rt) => rt,
@@ -243,6 +249,7 @@ impl<'js> State<'js> {
             stats: RefCell::default(),
             this: RefCell::new(RcWeak::new()),
             host_depth: Cell::new(0),
+            compiled: RefCell::default(),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
         st.install_globals(cfg.enable_console)
@@ -654,20 +661,55 @@ impl<'js> State<'js> {
         let mut s = self.stats.borrow_mut();
         s.total_execution_time_ms += ms;
         s.last_execution_time_ms = ms;
-        s.last_execution_kind = Some(kind.to_string());
+        s.last_execution_kind = Some(kind);
         out
     }
 
     fn eval_raw(&self, code: &str) -> rquickjs::Result<JsValue<'js>> {
-        let mut opts = EvalOptions::default();
-        opts.strict = false;
-        opts.global = true;
-        opts.filename = Some("<eval>".into());
-        let v = self
-            .ctx
-            .eval_with_options::<JsValue, _>(code.as_bytes().to_vec(), opts)?;
+        let cached = self.compiled.borrow().get(code).cloned();
+        let script = match cached {
+            Some(s) => s,
+            None => {
+                let s = self.compile_script(code)?;
+                if code.len() <= COMPILE_CACHE_MAX_SOURCE {
+                    let mut c = self.compiled.borrow_mut();
+                    if c.len() >= COMPILE_CACHE_MAX_ENTRIES {
+                        c.clear();
+                    }
+                    c.insert(code.into(), s.clone());
+                }
+                s
+            }
+        };
+        let ctx = self.ctx.as_raw().as_ptr();
+        // SAFETY: `script` is a live bytecode value of this context; JS_EvalFunction
+        // consumes the reference it is given, so it gets a new one (the cache keeps its own).
+        let v = unsafe {
+            let r = qjs::JS_EvalFunction(ctx, qjs::JS_DupValue(ctx, script.as_raw()));
+            if qjs::JS_IsException(r) {
+                Err(rquickjs::Error::Exception)
+            } else {
+                Ok(JsValue::from_raw(self.ctx.clone(), r))
+            }
+        };
         self.run_jobs();
-        Ok(v)
+        v
+    }
+
+    /// Parses and compiles a sloppy-mode global script without running it.
+    fn compile_script(&self, code: &str) -> rquickjs::Result<JsValue<'js>> {
+        let src = std::ffi::CString::new(code)?;
+        let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
+        let ctx = self.ctx.as_raw().as_ptr();
+        // SAFETY: a NUL-terminated buffer of `len` bytes; the result is owned by us.
+        unsafe {
+            let r = qjs::JS_Eval(ctx, src.as_ptr(), code.len() as _, c"<eval>".as_ptr(), flags);
+            if qjs::JS_IsException(r) {
+                Err(rquickjs::Error::Exception)
+            } else {
+                Ok(JsValue::from_raw(self.ctx.clone(), r))
+            }
+        }
     }
 
     fn call_raw(&self, id: u64, args: &[Value]) -> Result<JsValue<'js>, EngineError> {
@@ -1052,6 +1094,7 @@ impl<'js> State<'js> {
         self.fail_all_pending(|| EngineError::Closed);
         self.functions.borrow_mut().clear();
         self.promises.borrow_mut().clear();
+        self.compiled.borrow_mut().clear();
         self.ops.borrow_mut().clear();
         if let Some(l) = self.current_loop.borrow_mut().take() {
             host::release_loop(l);

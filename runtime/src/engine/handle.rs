@@ -7,7 +7,7 @@ use crossbeam_channel::{Sender, TrySendError};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::thread::{JoinHandle, ThreadId};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// Lifecycle states.
@@ -31,9 +31,8 @@ pub struct Shared {
     next_op: AtomicU32,
     pub limits: Limits,
     pub default_timeout: Option<Duration>,
-    pub engine_thread: Mutex<Option<ThreadId>>,
-    /// The process that started the engine (a forked child has no engine thread).
-    pub pid: u32,
+    /// The fork generation that started the engine (a forked child has no engine thread).
+    pub fork_generation: u64,
 }
 
 impl Shared {
@@ -50,8 +49,7 @@ impl Shared {
             next_op: AtomicU32::new(1),
             limits,
             default_timeout,
-            engine_thread: Mutex::new(None),
-            pid: std::process::id(),
+            fork_generation: fork_generation(),
         }
     }
 
@@ -138,7 +136,7 @@ impl Handle {
 
     /// A forked child inherits the handle but not the engine thread.
     pub fn forked(&self) -> bool {
-        std::process::id() != self.shared.pid
+        fork_generation() != self.shared.fork_generation
     }
 
     /// Sends without ever blocking (the channel is unbounded).
@@ -156,12 +154,8 @@ impl Handle {
     /// Is the current thread this runtime's engine thread (a bound Python function
     /// calling back into its own runtime)?
     pub fn on_engine_thread(&self) -> bool {
-        let me = std::thread::current().id();
-        self.shared
-            .engine_thread
-            .lock()
-            .map(|t| *t == Some(me))
-            .unwrap_or(false)
+        // A thread-local instead of a locked thread id: this runs on every call.
+        ENGINE_OF_THIS_THREAD.with(|e| e.get() == Arc::as_ptr(&self.shared) as usize)
     }
 
     /// Marks the runtime closed and asks the engine to stop. Never waits.
@@ -175,6 +169,33 @@ impl Handle {
     pub fn take_join(&self) -> Option<JoinHandle<()>> {
         self.join.lock().ok()?.take()
     }
+}
+
+/// Bumped in every forked child. Checked on every call, where `getpid()` (a system
+/// call) would cost more than the rest of the check.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn bump_fork_generation() {
+    FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+fn fork_generation() -> u64 {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        // SAFETY: registers a handler that only touches an atomic (async-signal-safe).
+        unsafe { libc::pthread_atfork(None, None, Some(bump_fork_generation)) };
+    });
+    FORK_GENERATION.load(Ordering::Relaxed)
+}
+
+thread_local! {
+    /// On an engine thread: the address of its runtime's `Shared`; 0 elsewhere.
+    static ENGINE_OF_THIS_THREAD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Marks the current thread as the engine thread of `shared` (called once, at its start).
+pub fn mark_engine_thread(shared: &Arc<Shared>) {
+    ENGINE_OF_THIS_THREAD.with(|e| e.set(Arc::as_ptr(shared) as usize));
 }
 
 /// Every live runtime, for the exit hook.

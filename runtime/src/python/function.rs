@@ -75,7 +75,7 @@ impl JsFunction {
         self.check()?;
         let args = self.args(args)?;
         let seq = self.handle.shared.next_seq();
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (tx, rx) = crate::reply::reply_slot();
         let cmd = Command::Call {
             seq,
             id: self.id,

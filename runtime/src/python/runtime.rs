@@ -63,7 +63,7 @@ impl Runtime {
     ) -> PyResult<Value> {
         self.check()?;
         self.check_terminated()?;
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (tx, rx) = crate::reply::reply_slot();
         let out = if self.handle.on_engine_thread() {
             run_on_engine_thread(py, make(tx), &rx)?
         } else {
@@ -136,7 +136,7 @@ impl Runtime {
         let timeout = parse_timeout(timeout)?;
         self.check()?;
         let seq = self.handle.shared.next_seq();
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (tx, rx) = crate::reply::reply_slot();
         let cmd = Command::Eval {
             seq,
             code: code.to_owned(),
@@ -309,7 +309,7 @@ impl Runtime {
     /// A snapshot of the engine's counters.
     fn get_stats(&self, py: Python<'_>) -> PyResult<RuntimeStats> {
         self.check()?;
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (tx, rx) = crate::reply::reply_slot();
         let data = if self.handle.on_engine_thread() {
             run_on_engine_thread(py, Command::Stats { reply: tx }, &rx)?
         } else {

@@ -39,7 +39,7 @@ impl From<StatsData> for RuntimeStats {
             physical_total_bytes: s.physical_total_bytes,
             total_execution_time_ms: s.total_execution_time_ms,
             last_execution_time_ms: s.last_execution_time_ms,
-            last_execution_kind: s.last_execution_kind,
+            last_execution_kind: s.last_execution_kind.map(str::to_owned),
             eval_sync_count: s.eval_sync_count,
             eval_async_count: s.eval_async_count,
             eval_module_sync_count: s.eval_module_sync_count,

@@ -4,7 +4,8 @@
 use crate::command::Outcome;
 use crate::engine::Handle;
 use crate::python::errors::closed_err;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crate::reply::{Inbox, ReplyRx};
+use crossbeam_channel::RecvTimeoutError;
 use pyo3::prelude::*;
 use pyo3_detach::{blocking_detached, Detached};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +53,7 @@ fn hold_if_exiting() {
 /// Spins briefly, then parks for at most `slice`. Demands the detached proof.
 pub fn spin_recv<T>(
     _proof: &Detached<'_>,
-    rx: &Receiver<T>,
+    rx: &impl Inbox<T>,
     slice: Duration,
 ) -> Result<T, RecvTimeoutError> {
     let r = crate::handoff::poll(rx, None).unwrap_or_else(|| {
@@ -71,7 +72,7 @@ pub fn wait_outcome(
     py: Python<'_>,
     handle: &Handle,
     seq: u64,
-    rx: &Receiver<Outcome>,
+    rx: &ReplyRx<Outcome>,
 ) -> PyResult<Outcome> {
     loop {
         match spin_recv(detached!(), rx, SLICE) {
@@ -100,7 +101,7 @@ pub fn wait_outcome(
 
 /// Waits for a plain acknowledgement (bind, register): short engine work.
 #[blocking_detached]
-pub fn wait_ack<T: Send>(py: Python<'_>, rx: &Receiver<T>) -> PyResult<T> {
+pub fn wait_ack<T: Send>(py: Python<'_>, rx: &ReplyRx<T>) -> PyResult<T> {
     loop {
         match spin_recv(detached!(), rx, SLICE) {
             Ok(v) => return Ok(v),
@@ -134,7 +135,7 @@ pub fn wait_exit(py: Python<'_>, handle: &Handle, limit: Option<Duration>) -> Py
 pub fn run_on_engine_thread<T>(
     py: Python<'_>,
     cmd: crate::command::Command,
-    rx: &Receiver<T>,
+    rx: &ReplyRx<T>,
 ) -> PyResult<T> {
     let ran = py.detach(move || crate::engine::run_inline(cmd).is_ok());
     if !ran {
@@ -153,7 +154,7 @@ pub fn roundtrip(
     handle: &Handle,
     seq: u64,
     cmd: crate::command::Command,
-    rx: &Receiver<Outcome>,
+    rx: &ReplyRx<Outcome>,
 ) -> PyResult<Outcome> {
     if handle.on_engine_thread() {
         return run_on_engine_thread(py, cmd, rx);
