@@ -36,6 +36,8 @@ test: test-rust test-package test-lint test-python test-jsrun test-wheels test-m
 test-rust:
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
+	# adopters building abi3 wheels: the limited API must be enough
+	cargo check -q --lib -p pyo3-detach --features pyo3/abi3-py310
 
 test-python: test-python-311 test-python-ft
 

@@ -167,8 +167,21 @@ pub fn is_attached() -> bool {
     // SAFETY: both functions may be called from any thread at any time;
     // `PyGILState_Check` is true exactly when this thread's state is the attached one
     // (on free-threaded builds too, where "holding the GIL" means "attached").
-    unsafe { pyo3::ffi::Py_IsInitialized() != 0 && pyo3::ffi::PyGILState_Check() != 0 }
+    unsafe { pyo3::ffi::Py_IsInitialized() != 0 && gil_state_check() != 0 }
 }
+
+// `PyGILState_Check` is exported by every CPython 3 but is not part of the limited API,
+// so `pyo3::ffi` hides it in `abi3` builds. On Unix the extension resolves it from the
+// running interpreter at load time in every build mode, so it is declared here.
+#[cfg(not(windows))]
+extern "C" {
+    #[link_name = "PyGILState_Check"]
+    fn gil_state_check() -> std::os::raw::c_int;
+}
+
+// Windows links against `python3.dll` for `abi3`, which does not export it.
+#[cfg(windows)]
+use pyo3::ffi::PyGILState_Check as gil_state_check;
 
 /// Placeholder for the [`Detached`] proof in a call inside a
 /// [`macro@blocking_detached`] body.

@@ -90,7 +90,8 @@ fn is_coroutine_function(py: Python<'_>, handler: &Bound<'_, PyAny>) -> PyResult
     {
         return Ok(true);
     }
-    if !handler.is_instance_of::<pyo3::types::PyFunction>() {
+    // `inspect.isfunction`, not `PyFunction`: the latter is missing from the limited API.
+    if !inspect.call_method1("isfunction", (handler,))?.is_truthy()? {
         if let Ok(call) = handler.getattr("__call__") {
             return inspect
                 .call_method1("iscoroutinefunction", (call,))?
