@@ -123,8 +123,10 @@ def build_ours(py: str, tag: str) -> None:
         maturin = os.path.join(os.path.dirname(py), "maturin")
     env = dict(os.environ, CARGO_TARGET_DIR=os.path.join(ROOT, "target", f"bench-jsrun-{tag}"))
     env.pop("VIRTUAL_ENV", None)
-    log(f"build: our jsrun (release) for {tag}")
-    r = sh(["nice", "-n", "10", maturin, "build", "--release", "-q", "-i", py,
+    # What we ship: the GIL wheel is the abi3 one (scripts/build-wheels)
+    features = [] if tag == "ft" else ["--features", "abi3"]
+    log(f"build: our jsrun (release{', abi3' if features else ''}) for {tag}")
+    r = sh(["nice", "-n", "10", maturin, "build", "--release", "-q", "-i", py, *features,
             "-m", os.path.join(ROOT, "runtime", "Cargo.toml"), "-o", out], env=env)
     wheels = glob.glob(os.path.join(out, "*.whl"))
     if r.returncode or not wheels:
