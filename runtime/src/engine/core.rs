@@ -60,6 +60,10 @@ pub(crate) struct State<'js> {
     /// snippet, an agent's tool call) skips parse and compile, about half of a small
     /// `eval`'s engine time. Bounded; compiling is pure, so a hit behaves as a miss.
     compiled: RefCell<HashMap<Box<str>, JsValue<'js>>>,
+    /// Source bytes in `compiled`, and the most it may hold: with a heap limit, a
+    /// small share of it, so that the cache never pushes a runtime over its limit.
+    compiled_bytes: Cell<usize>,
+    compiled_budget: usize,
 }
 
 /// Scripts longer than this are compiled every time (and not kept).
@@ -250,6 +254,10 @@ impl<'js> State<'js> {
             this: RefCell::new(RcWeak::new()),
             host_depth: Cell::new(0),
             compiled: RefCell::default(),
+            compiled_bytes: Cell::new(0),
+            compiled_budget: cfg
+                .max_heap_size
+                .map_or(COMPILE_CACHE_MAX_SOURCE * COMPILE_CACHE_MAX_ENTRIES, |m| m / 256),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
         st.install_globals(cfg.enable_console)
@@ -671,11 +679,14 @@ impl<'js> State<'js> {
             Some(s) => s,
             None => {
                 let s = self.compile_script(code)?;
-                if code.len() <= COMPILE_CACHE_MAX_SOURCE {
+                if code.len() <= COMPILE_CACHE_MAX_SOURCE.min(self.compiled_budget) {
                     let mut c = self.compiled.borrow_mut();
-                    if c.len() >= COMPILE_CACHE_MAX_ENTRIES {
+                    let bytes = self.compiled_bytes.get() + code.len();
+                    if c.len() >= COMPILE_CACHE_MAX_ENTRIES || bytes > self.compiled_budget {
                         c.clear();
+                        self.compiled_bytes.set(0);
                     }
+                    self.compiled_bytes.set(self.compiled_bytes.get() + code.len());
                     c.insert(code.into(), s.clone());
                 }
                 s
