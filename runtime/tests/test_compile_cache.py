@@ -6,19 +6,23 @@ import pytest
 import jsrun
 
 
-def test_repeated_code_runs_again_each_time(rt):
-    rt.eval("var n = 0")
-    for i in range(1, 6):
-        assert rt.eval("n += 1; n") == i
+# These two change globals: each body owns its runtime (pytest-run-parallel runs a
+# body in several threads at once, sharing fixtures).
+def test_repeated_code_runs_again_each_time():
+    with jsrun.Runtime() as rt:
+        rt.eval("var n = 0")
+        for i in range(1, 6):
+            assert rt.eval("n += 1; n") == i
 
 
-def test_let_redeclaration_still_fails_on_the_second_run(rt):
-    assert rt.eval("let once = 1; once") == 1
-    for _ in range(2):
-        with pytest.raises(jsrun.JavaScriptError) as e:
-            rt.eval("let once = 1; once")
-        assert e.value.name == "SyntaxError"
-    assert rt.eval("once") == 1
+def test_let_redeclaration_still_fails_on_the_second_run():
+    with jsrun.Runtime() as rt:
+        assert rt.eval("let once = 1; once") == 1
+        for _ in range(2):
+            with pytest.raises(jsrun.JavaScriptError) as e:
+                rt.eval("let once = 1; once")
+            assert e.value.name == "SyntaxError"
+        assert rt.eval("once") == 1
 
 
 def test_each_run_makes_new_closures(rt):
