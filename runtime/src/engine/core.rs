@@ -1,10 +1,12 @@
 //! The engine thread's loop and its state.
 
 use super::handle::{Handle, Shared, HEAP_LIMIT, RUNNING, TERMINATED};
+use super::snapshot;
 use super::timers::Timers;
 use super::EngineConfig;
 use crate::command::{
-    AsyncTarget, Command, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
+    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, SettleError,
+    StatsData,
 };
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
@@ -257,6 +259,18 @@ impl<'js> State<'js> {
                     let err = st.error(e);
                     return Err(format!("bootstrap failed: {}", describe(&err)));
                 }
+            }
+        }
+        if let Some(image) = &cfg.snapshot {
+            st.shared.set_deadline(cfg.timeout);
+            let r = snapshot::replay(&st.ctx, image, || st.run_jobs());
+            st.shared.set_deadline(None);
+            if let Err((name, e)) = r {
+                let err = st.error(e);
+                return Err(format!(
+                    "snapshot script {name:?} failed at start-up: {}",
+                    describe(&err)
+                ));
             }
         }
         Ok(st)
@@ -603,6 +617,21 @@ impl<'js> State<'js> {
             }
             Command::Stats { reply } => {
                 let _ = reply.send(self.snapshot_stats());
+            }
+            Command::SnapshotScript {
+                seq,
+                name,
+                source,
+                reply,
+            } => {
+                let out = self.timed("snapshot_script", |_| {}, seq, None, |s| {
+                    let r = snapshot::compile_and_run(&s.ctx, &name, &source);
+                    s.run_jobs();
+                    let (bytecode, ran) = r.map_err(|e| s.error(e))?;
+                    let error = ran.err().map(|e| s.error(e));
+                    Ok(CompiledScript { bytecode, error })
+                });
+                let _ = reply.send(out);
             }
             Command::Terminate => {
                 self.fail_all_pending(|| EngineError::Terminated(TERMINATED_MSG.into()));
@@ -1038,6 +1067,8 @@ impl<'js> State<'js> {
         s.heap_total_bytes = u.malloc_size.max(0) as u64;
         s.heap_used_bytes = u.memory_used_size.max(0) as u64;
         s.physical_total_bytes = u.malloc_size.max(0) as u64;
+        // QuickJS allocates ArrayBuffer contents on its own heap (counted above);
+        // nothing lives outside it, so there is no "external" memory to report.
         s.external_memory_bytes = 0;
         let (t, i) = self.timers.borrow().counts();
         s.active_timers = t;
