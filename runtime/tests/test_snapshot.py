@@ -130,10 +130,18 @@ def test_builder_console(capsys):
     # A runtime without console lends the scripts a silent stand-in at start-up ...
     with runtime(snap) as rt:
         assert rt.eval("[logged, typeof console]") == [True, "undefined"]
-    # ... one with console keeps its own.
+    assert capsys.readouterr().out == ""
+    # ... one with a console keeps its own, and the re-run scripts print again.
     with runtime(snap, enable_console=True) as rt:
         assert rt.eval("typeof console.log") == "function"
-    assert "while building" not in capsys.readouterr().out
+    assert capsys.readouterr().out == "while building\n"
+
+
+def test_console_polyfill_of_a_script_survives():
+    b = jsrun.SnapshotBuilder(enable_console=True)
+    b.execute_script("poly.js", "globalThis.console = {log() {}, mine: true}")
+    with runtime(b.build()) as rt:
+        assert rt.eval("console.mine") is True
 
 
 def test_builder_without_console_has_none():

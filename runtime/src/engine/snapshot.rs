@@ -300,11 +300,13 @@ pub(crate) fn replay<'js>(
     let g = ctx.globals();
     // Scripts built with a console may call it at top level: a runtime without one
     // lends them a silent stand-in while they re-run (removed afterwards).
-    let stand_in = image.console && !g.contains_key("console").map_err(console_err)?;
-    if stand_in {
+    let stand_in = if image.console && !g.contains_key("console").map_err(console_err)? {
         let quiet = silent_console(ctx).map_err(console_err)?;
-        g.set("console", quiet).map_err(console_err)?;
-    }
+        g.set("console", quiet.clone()).map_err(console_err)?;
+        Some(quiet.into_value())
+    } else {
+        None
+    };
     let mut out = Ok(());
     for s in &image.scripts {
         let r = read(ctx, &s.bytecode).and_then(|f| run(ctx, &f));
@@ -322,8 +324,12 @@ pub(crate) fn replay<'js>(
             break;
         }
     }
-    if stand_in && out.is_ok() {
-        g.remove("console").map_err(console_err)?;
+    if let (Some(quiet), Ok(())) = (stand_in, &out) {
+        // Unless a script installed a console of its own.
+        let now: JsValue = g.get("console").map_err(console_err)?;
+        if now == quiet {
+            g.remove("console").map_err(console_err)?;
+        }
     }
     out
 }

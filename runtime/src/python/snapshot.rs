@@ -39,8 +39,8 @@ struct Recorded {
 ///
 /// ``enable_console``: ``console`` exists while the builder runs the scripts (output
 /// goes to Python's ``sys.stdout``/``sys.stderr``). It is not part of the image: a
-/// runtime's console depends on its own ``RuntimeConfig.enable_console``; one
-/// without a console lends the re-running scripts a silent stand-in.
+/// runtime's console depends on its own ``RuntimeConfig.enable_console`` (with one,
+/// the re-run scripts print again; without, they get a silent stand-in).
 ///
 /// Snapshot bytes are executable code for the engine: load only bytes from a
 /// trusted source (the checksum detects damage, not tampering).
