@@ -105,7 +105,13 @@ def test_quickjs_std_os_stay_closed_with_other_modules_registered(rt):
             asyncio.run(rt.eval_async(f"import({specifier!r})"))
 
 
-def test_host_ops_need_registration(rt):
+def test_host_ops_need_registration():
+    # Its own runtime: op ids are per runtime and counted from 1.
+    with jsrun.Runtime() as rt:
+        _ops_need_registration(rt)
+
+
+def _ops_need_registration(rt):
     with pytest.raises(jsrun.JavaScriptError, match="Unknown op id"):
         rt.eval("__host_op_sync__(1, 'x')")
     with pytest.raises(jsrun.JavaScriptError, match="Unknown op id"):
@@ -114,12 +120,13 @@ def test_host_ops_need_registration(rt):
     assert rt.eval(f"__host_op_sync__({op}, 21)") == 42
 
 
-def test_bound_functions_and_objects_are_the_doors(rt):
-    before = global_names(rt)
-    rt.bind_function("hostAdd", lambda a, b: a + b)
-    rt.bind_object("hostCfg", {"answer": 42, "twice": lambda x: 2 * x})
-    assert global_names(rt) - before == {"hostAdd", "hostCfg"}
-    assert rt.eval("hostAdd(1, 2) + hostCfg.answer + hostCfg.twice(1)") == 47
+def test_bound_functions_and_objects_are_the_doors():
+    with jsrun.Runtime() as rt:  # its own: the exact set of new globals is checked
+        before = global_names(rt)
+        rt.bind_function("hostAdd", lambda a, b: a + b)
+        rt.bind_object("hostCfg", {"answer": 42, "twice": lambda x: 2 * x})
+        assert global_names(rt) - before == {"hostAdd", "hostCfg"}
+        assert rt.eval("hostAdd(1, 2) + hostCfg.answer + hostCfg.twice(1)") == 47
 
 
 def test_bootstrap_is_a_door_python_opens():

@@ -79,6 +79,15 @@ def test_error_surfaces_at_execute_script_with_name():
         assert rt.eval("[before, after]") == [1, 2]
 
 
+def test_thrown_script_keeps_its_queued_jobs():
+    b = jsrun.SnapshotBuilder()
+    with pytest.raises(jsrun.JavaScriptError, match="late"):
+        b.execute_script("t.js", "var q = []; Promise.resolve().then(() => q.push('job')); throw new Error('late')")
+    b.execute_script("u.js", "var seen = q.slice()")
+    with runtime(b.build()) as rt:
+        assert rt.eval("[q, seen]") == [["job"], ["job"]]
+
+
 def test_build_once():
     b = jsrun.SnapshotBuilder()
     b.execute_script("a.js", "var a = 1")

@@ -5,8 +5,7 @@ use super::snapshot;
 use super::timers::Timers;
 use super::EngineConfig;
 use crate::command::{
-    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, SettleError,
-    StatsData,
+    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
 };
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
@@ -624,13 +623,13 @@ impl<'js> State<'js> {
                 source,
                 reply,
             } => {
-                let out = self.timed("snapshot_script", |_| {}, seq, None, |s| {
-                    let r = snapshot::compile_and_run(&s.ctx, &name, &source);
-                    s.run_jobs();
-                    let (bytecode, ran) = r.map_err(|e| s.error(e))?;
-                    let error = ran.err().map(|e| s.error(e));
-                    Ok(CompiledScript { bytecode, error })
-                });
+                let out = self.timed(
+                    "snapshot_script",
+                    |_| {},
+                    seq,
+                    None,
+                    |s| s.snapshot_script(&name, &source),
+                );
                 let _ = reply.send(out);
             }
             Command::Terminate => {
@@ -713,6 +712,19 @@ impl<'js> State<'js> {
         let r = f.call_arg::<JsValue>(a).map_err(|e| self.error(e));
         self.run_jobs();
         r
+    }
+
+    /// Compiles a `SnapshotBuilder` script, records its bytecode and runs it.
+    fn snapshot_script(&self, name: &str, source: &str) -> Result<CompiledScript, EngineError> {
+        // Errors are taken before the microtasks run (they would clobber them).
+        let out = snapshot::compile_and_run(&self.ctx, name, source)
+            .map_err(|e| self.error(e))
+            .map(|(bytecode, ran)| CompiledScript {
+                bytecode,
+                error: ran.err().map(|e| self.error(e)),
+            });
+        self.run_jobs();
+        out
     }
 
     /// A sync caller's answer: settled promises are unwrapped, pending ones handed out.

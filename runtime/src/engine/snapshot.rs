@@ -44,7 +44,10 @@ impl fmt::Debug for SnapshotImage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SnapshotImage")
             .field("console", &self.console)
-            .field("scripts", &self.scripts.iter().map(|s| &s.name).collect::<Vec<_>>())
+            .field(
+                "scripts",
+                &self.scripts.iter().map(|s| &s.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -186,7 +189,10 @@ pub fn decode(data: &[u8]) -> Result<SnapshotImage, String> {
     if crc64(body) != u64::from_le_bytes(sb) {
         return Err("snapshot is corrupt (checksum mismatch)".into());
     }
-    let mut r = Reader { buf: body, pos: r.pos };
+    let mut r = Reader {
+        buf: body,
+        pos: r.pos,
+    };
     let count = r.u32()? as usize;
     let mut scripts = Vec::with_capacity(count.min(1024));
     for _ in 0..count {
@@ -238,7 +244,10 @@ pub(crate) fn compile_and_run<'js>(
     source: &str,
 ) -> rquickjs::Result<(Vec<u8>, rquickjs::Result<()>)> {
     let Ok(fname) = CString::new(name) else {
-        return Err(Exception::throw_type(ctx, "script name must not contain NUL characters"));
+        return Err(Exception::throw_type(
+            ctx,
+            "script name must not contain NUL characters",
+        ));
     };
     let mut src = Vec::with_capacity(source.len() + 1);
     src.extend_from_slice(source.as_bytes());
@@ -246,11 +255,20 @@ pub(crate) fn compile_and_run<'js>(
     let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
     let p = ctx.as_raw().as_ptr();
     // SAFETY: `src` is NUL-terminated and outlives the call; `fname` is a C string.
-    let raw = unsafe { qjs::JS_Eval(p, src.as_ptr().cast(), source.len() as _, fname.as_ptr(), flags) };
+    let raw = unsafe {
+        qjs::JS_Eval(
+            p,
+            src.as_ptr().cast(),
+            source.len() as _,
+            fname.as_ptr(),
+            flags,
+        )
+    };
     let f = check(ctx, raw)?;
     let mut len: qjs::size_t = 0;
     // SAFETY: `f` is a compiled function of this context; the buffer is freed below.
-    let buf = unsafe { qjs::JS_WriteObject(p, &mut len, f.as_raw(), qjs::JS_WRITE_OBJ_BYTECODE as i32) };
+    let buf =
+        unsafe { qjs::JS_WriteObject(p, &mut len, f.as_raw(), qjs::JS_WRITE_OBJ_BYTECODE as i32) };
     if buf.is_null() {
         return Err(rquickjs::Error::Exception);
     }
@@ -309,20 +327,22 @@ pub(crate) fn replay<'js>(
     };
     let mut out = Ok(());
     for s in &image.scripts {
-        let r = read(ctx, &s.bytecode).and_then(|f| run(ctx, &f));
-        after_each();
-        if let Err(e) = r {
-            if s.threw && matches!(e, rquickjs::Error::Exception) {
-                let exc = ctx.catch();
-                // SAFETY: plain tag/flag inspection of a live value.
-                if !unsafe { qjs::JS_IsUncatchableError(exc.as_raw()) } {
-                    continue;
-                }
+        let mut r = read(ctx, &s.bytecode).and_then(|f| run(ctx, &f));
+        if s.threw && matches!(r, Err(rquickjs::Error::Exception)) {
+            let exc = ctx.catch();
+            // SAFETY: plain tag/flag inspection of a live value.
+            if !unsafe { qjs::JS_IsUncatchableError(exc.as_raw()) } {
+                r = Ok(());
+            } else {
                 let _ = ctx.throw(exc);
             }
+        }
+        if let Err(e) = r {
+            // The exception stays pending for the caller (no microtask may clobber it).
             out = Err((s.name.clone(), e));
             break;
         }
+        after_each();
     }
     if let (Some(quiet), Ok(())) = (stand_in, &out) {
         // Unless a script installed a console of its own.

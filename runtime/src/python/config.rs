@@ -171,7 +171,10 @@ impl RuntimeConfig {
                     .map_err(|_| {
                         PyTypeError::new_err(format!(
                             "inspector must be an InspectorConfig or None, not {}",
-                            v.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                            v.get_type()
+                                .name()
+                                .map(|n| n.to_string())
+                                .unwrap_or_default()
                         ))
                     })?
                     .clone()
