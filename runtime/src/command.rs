@@ -139,8 +139,23 @@ pub enum Command {
     Stats {
         reply: ReplyTx<StatsData>,
     },
+    /// Compile a script for a snapshot image, then run it (`SnapshotBuilder`).
+    SnapshotScript {
+        seq: u64,
+        name: String,
+        source: String,
+        reply: ReplyTx<Result<CompiledScript, EngineError>>,
+    },
     Terminate,
     Close,
+}
+
+/// A snapshot script: its bytecode and what running it gave (a syntax error is the
+/// command's error instead: nothing ran).
+#[derive(Debug)]
+pub struct CompiledScript {
+    pub bytecode: Vec<u8>,
+    pub error: Option<EngineError>,
 }
 
 /// The error an async Python handler ended with, for the JS side.

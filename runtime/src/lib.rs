@@ -31,6 +31,9 @@ fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<python::function::JsFunction>()?;
     m.add_class::<python::function::JsPromise>()?;
     m.add_class::<python::undefined::JsUndefined>()?;
+    m.add_class::<python::snapshot::SnapshotBuilder>()?;
+    m.add_class::<python::inspector::InspectorConfig>()?;
+    m.add_class::<python::inspector::InspectorEndpoints>()?;
     m.add(
         "JavaScriptError",
         py.get_type::<python::errors::JavaScriptError>(),

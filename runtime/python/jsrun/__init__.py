@@ -19,6 +19,8 @@ import threading
 from typing import Any, Callable, Mapping
 
 from ._jsrun import (
+    InspectorConfig,
+    InspectorEndpoints,
     JavaScriptError,
     JsFunction,
     JsPromise,
@@ -27,6 +29,7 @@ from ._jsrun import (
     RuntimeConfig,
     RuntimeStats,
     RuntimeTerminated,
+    SnapshotBuilder,
     _close_all,
     undefined,
 )
@@ -40,6 +43,9 @@ __all__ = [
     "JsUndefined",
     "JavaScriptError",
     "RuntimeTerminated",
+    "SnapshotBuilder",
+    "InspectorConfig",
+    "InspectorEndpoints",
     "undefined",
     "eval",
     "eval_async",

@@ -2,6 +2,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._jsrun import (
+    InspectorConfig as InspectorConfig,
+    InspectorEndpoints as InspectorEndpoints,
     JavaScriptError as JavaScriptError,
     JsFunction as JsFunction,
     JsPromise as JsPromise,
@@ -10,6 +12,7 @@ from ._jsrun import (
     RuntimeConfig as RuntimeConfig,
     RuntimeStats as RuntimeStats,
     RuntimeTerminated as RuntimeTerminated,
+    SnapshotBuilder as SnapshotBuilder,
     undefined as undefined,
 )
 
@@ -22,6 +25,9 @@ __all__ = [
     "JsUndefined",
     "JavaScriptError",
     "RuntimeTerminated",
+    "SnapshotBuilder",
+    "InspectorConfig",
+    "InspectorEndpoints",
     "undefined",
     "eval",
     "eval_async",

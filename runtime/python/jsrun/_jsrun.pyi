@@ -7,8 +7,9 @@ from typing import Any, Final, Literal, TypeVar, final, overload
 from typing_extensions import Self
 
 __all__ = [
-    "JavaScriptError", "JsFunction", "JsPromise", "JsUndefined", "Runtime", "RuntimeConfig",
-    "RuntimeStats", "RuntimeTerminated", "undefined", "_close_all",
+    "InspectorConfig", "InspectorEndpoints", "JavaScriptError", "JsFunction", "JsPromise",
+    "JsUndefined", "Runtime", "RuntimeConfig", "RuntimeStats", "RuntimeTerminated",
+    "SnapshotBuilder", "undefined", "_close_all",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -37,6 +38,59 @@ class JsUndefined:
 undefined: Final[JsUndefined]
 
 @final
+class InspectorConfig:
+    """Where a DevTools inspector would listen; accepted, but no engine here has one."""
+
+    def __new__(
+        cls,
+        host: str = "127.0.0.1",
+        port: int = 9229,
+        *,
+        wait_for_connection: bool = False,
+        break_on_next_statement: bool = False,
+        target_url: str | None = None,
+        display_name: str | None = None,
+    ) -> Self: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    wait_for_connection: bool
+    break_on_next_statement: bool
+    target_url: str | None
+    display_name: str | None
+    def endpoint(self) -> str: ...
+
+@final
+class InspectorEndpoints:
+    """DevTools URLs of a running inspector; never produced by this engine."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def websocket_url(self) -> str: ...
+    @property
+    def devtools_frontend_url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def target_url(self) -> str: ...
+    @property
+    def favicon_url(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+
+@final
+class SnapshotBuilder:
+    """Runs scripts now and records their bytecode; `build()` returns the image."""
+
+    def __new__(cls, *, bootstrap: str | None = None, enable_console: bool | None = False) -> Self: ...
+    def execute_script(self, name: str, source: str) -> None: ...
+    def build(self) -> bytes: ...
+
+@final
 class RuntimeConfig:
     def __new__(
         cls,
@@ -46,7 +100,7 @@ class RuntimeConfig:
         bootstrap: str | None = None,
         timeout: _Timeout = None,
         enable_console: bool | None = None,
-        inspector: Any | None = None,
+        inspector: InspectorConfig | None = None,
         snapshot: bytes | None = None,
         max_serialization_depth: int | None = None,
         max_serialization_bytes: int | None = None,
@@ -57,7 +111,7 @@ class RuntimeConfig:
     timeout: float | int | datetime.timedelta | None
     @property
     def enable_console(self) -> bool: ...
-    inspector: Any | None
+    inspector: InspectorConfig | None
     snapshot: bytes | None
     max_serialization_depth: int
     max_serialization_bytes: int
@@ -141,6 +195,7 @@ class Runtime:
         self, name: str, handler: Callable[..., Any], /, *, mode: Literal["sync", "async"] = "sync"
     ) -> int: ...
     def get_stats(self) -> RuntimeStats: ...
+    def inspector_endpoints(self) -> InspectorEndpoints | None: ...
     def is_closed(self) -> bool: ...
     def close(self) -> None: ...
     def terminate(self) -> None: ...

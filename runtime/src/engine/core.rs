@@ -1,10 +1,11 @@
 //! The engine thread's loop and its state.
 
 use super::handle::{Handle, Shared, HEAP_LIMIT, RUNNING, TERMINATED};
+use super::snapshot;
 use super::timers::Timers;
 use super::EngineConfig;
 use crate::command::{
-    AsyncTarget, Command, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
+    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
 };
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
@@ -272,6 +273,18 @@ impl<'js> State<'js> {
                     let err = st.error(e);
                     return Err(format!("bootstrap failed: {}", describe(&err)));
                 }
+            }
+        }
+        if let Some(image) = &cfg.snapshot {
+            st.shared.set_deadline(cfg.timeout);
+            let r = snapshot::replay(&st.ctx, image, || st.run_jobs());
+            st.shared.set_deadline(None);
+            if let Err((name, e)) = r {
+                let err = st.error(e);
+                return Err(format!(
+                    "snapshot script {name:?} failed at start-up: {}",
+                    describe(&err)
+                ));
             }
         }
         Ok(st)
@@ -619,6 +632,21 @@ impl<'js> State<'js> {
             Command::Stats { reply } => {
                 let _ = reply.send(self.snapshot_stats());
             }
+            Command::SnapshotScript {
+                seq,
+                name,
+                source,
+                reply,
+            } => {
+                let out = self.timed(
+                    "snapshot_script",
+                    |_| {},
+                    seq,
+                    None,
+                    |s| s.snapshot_script(&name, &source),
+                );
+                let _ = reply.send(out);
+            }
             Command::Terminate => {
                 self.fail_all_pending(|| EngineError::Terminated(TERMINATED_MSG.into()));
             }
@@ -737,6 +765,19 @@ impl<'js> State<'js> {
         let r = f.call_arg::<JsValue>(a).map_err(|e| self.error(e));
         self.run_jobs();
         r
+    }
+
+    /// Compiles a `SnapshotBuilder` script, records its bytecode and runs it.
+    fn snapshot_script(&self, name: &str, source: &str) -> Result<CompiledScript, EngineError> {
+        // Errors are taken before the microtasks run (they would clobber them).
+        let out = snapshot::compile_and_run(&self.ctx, name, source)
+            .map_err(|e| self.error(e))
+            .map(|(bytecode, ran)| CompiledScript {
+                bytecode,
+                error: ran.err().map(|e| self.error(e)),
+            });
+        self.run_jobs();
+        out
     }
 
     /// A sync caller's answer: settled promises are unwrapped, pending ones handed out.
@@ -1091,6 +1132,8 @@ impl<'js> State<'js> {
         s.heap_total_bytes = u.malloc_size.max(0) as u64;
         s.heap_used_bytes = u.memory_used_size.max(0) as u64;
         s.physical_total_bytes = u.malloc_size.max(0) as u64;
+        // QuickJS allocates ArrayBuffer contents on its own heap (counted above);
+        // nothing lives outside it, so there is no "external" memory to report.
         s.external_memory_bytes = 0;
         let (t, i) = self.timers.borrow().counts();
         s.active_timers = t;

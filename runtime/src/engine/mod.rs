@@ -6,6 +6,7 @@
 
 mod core;
 pub mod handle;
+pub mod snapshot;
 mod timers;
 
 pub use handle::{Handle, Shared};
@@ -27,6 +28,8 @@ pub struct EngineConfig {
     pub enable_console: bool,
     pub limits: Limits,
     pub timeout: Option<Duration>,
+    /// Scripts to re-run at start-up instead of `bootstrap` (a verified image).
+    pub snapshot: Option<Arc<snapshot::SnapshotImage>>,
 }
 
 /// Where the engine reports the outcome of its start-up.

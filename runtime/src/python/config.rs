@@ -1,15 +1,25 @@
 //! `RuntimeConfig`.
 
+use crate::engine::snapshot::{self, SnapshotImage};
 use crate::engine::EngineConfig;
+use crate::python::inspector::{self, InspectorConfig};
 use crate::python::parse_timeout;
 use crate::value::Limits;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyInt};
+use std::sync::Arc;
 
 /// Deepest nesting accepted (conversions recurse on the engine thread and the caller's).
 const MAX_DEPTH_CAP: usize = 5000;
 
+/// Settings of a `Runtime` (keyword arguments, each also a property).
+///
+/// Differences from the published (V8) library: `initial_heap_size` is accepted and
+/// validated (requires `max_heap_size`, must be <= it) but has no effect: QuickJS
+/// reserves no initial heap. `inspector` is accepted as a value, but a `Runtime`
+/// built with it raises `NotImplementedError`. `snapshot` is a bytecode image from
+/// `SnapshotBuilder`, verified when assigned; it cannot be combined with `bootstrap`.
 #[pyclass(module = "jsrun")]
 pub struct RuntimeConfig {
     max_heap_size: Option<usize>,
@@ -19,8 +29,8 @@ pub struct RuntimeConfig {
     timeout_dur: Option<std::time::Duration>,
     #[pyo3(get)]
     enable_console: bool,
-    inspector: Option<Py<PyAny>>,
-    snapshot: Option<Py<PyBytes>>,
+    inspector: Option<Py<InspectorConfig>>,
+    snapshot: Option<(Py<PyBytes>, Arc<SnapshotImage>)>,
     max_serialization_depth: usize,
     max_serialization_bytes: usize,
 }
@@ -58,7 +68,7 @@ impl RuntimeConfig {
         bootstrap: Option<String>,
         timeout: Option<&Bound<'_, PyAny>>,
         enable_console: Option<&Bound<'_, PyAny>>,
-        inspector: Option<Py<PyAny>>,
+        inspector: Option<&Bound<'_, PyAny>>,
         snapshot: Option<&Bound<'_, PyAny>>,
         max_serialization_depth: Option<&Bound<'_, PyAny>>,
         max_serialization_bytes: Option<&Bound<'_, PyAny>>,
@@ -81,7 +91,7 @@ impl RuntimeConfig {
             timeout: None,
             timeout_dur: None,
             enable_console,
-            inspector,
+            inspector: None,
             snapshot: None,
             max_serialization_depth: 100,
             max_serialization_bytes: 10 * 1024 * 1024,
@@ -89,6 +99,7 @@ impl RuntimeConfig {
         c.max_heap_size = positive_int(max_heap_size, "max_heap_size")?;
         c.initial_heap_size = positive_int(initial_heap_size, "initial_heap_size")?;
         c.set_timeout(timeout)?;
+        c.set_inspector(inspector)?;
         c.set_bootstrap(bootstrap)?;
         c.set_snapshot(snapshot)?;
         if let Some(d) = positive_int(max_serialization_depth, "max_serialization_depth")? {
@@ -109,6 +120,8 @@ impl RuntimeConfig {
         self.max_heap_size = positive_int(v, "max_heap_size")?;
         Ok(())
     }
+    /// Validated (needs `max_heap_size`, must be <= it) but no effect: QuickJS has no
+    /// initial heap reservation.
     #[getter]
     fn initial_heap_size(&self) -> Option<usize> {
         self.initial_heap_size
@@ -142,29 +155,53 @@ impl RuntimeConfig {
         self.timeout = v.filter(|v| !v.is_none()).map(|v| v.clone().unbind());
         Ok(())
     }
+    /// An `InspectorConfig` or None. Accepted, but `Runtime` refuses it: this engine
+    /// has no inspector.
     #[getter]
-    fn inspector(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+    fn inspector(&self, py: Python<'_>) -> Option<Py<InspectorConfig>> {
         self.inspector.as_ref().map(|t| t.clone_ref(py))
     }
     #[setter]
-    fn set_inspector(&mut self, v: Option<Py<PyAny>>) {
-        self.inspector = v;
+    fn set_inspector(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.inspector = match v {
+            None => None,
+            Some(v) if v.is_none() => None,
+            Some(v) => Some(
+                v.cast::<InspectorConfig>()
+                    .map_err(|_| {
+                        PyTypeError::new_err(format!(
+                            "inspector must be an InspectorConfig or None, not {}",
+                            v.get_type()
+                                .name()
+                                .map(|n| n.to_string())
+                                .unwrap_or_default()
+                        ))
+                    })?
+                    .clone()
+                    .unbind(),
+            ),
+        };
+        Ok(())
     }
+    /// Bytes from `SnapshotBuilder.build()`; checked (format, engine, checksum) when
+    /// assigned. Cannot be combined with `bootstrap`.
     #[getter]
     fn snapshot(&self, py: Python<'_>) -> Option<Py<PyBytes>> {
-        self.snapshot.as_ref().map(|t| t.clone_ref(py))
+        self.snapshot.as_ref().map(|(b, _)| b.clone_ref(py))
     }
     #[setter]
     fn set_snapshot(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let v = match v {
             None => None,
             Some(v) if v.is_none() => None,
-            Some(v) => Some(
-                v.cast::<PyBytes>()
-                    .map_err(|_| PyTypeError::new_err("snapshot must be bytes"))?
-                    .clone()
-                    .unbind(),
-            ),
+            Some(v) => {
+                let b = v
+                    .cast::<PyBytes>()
+                    .map_err(|_| PyTypeError::new_err("snapshot must be bytes"))?;
+                let image = snapshot::decode(b.as_bytes())
+                    .map_err(|e| PyValueError::new_err(format!("invalid snapshot: {e}")))?;
+                Some((b.clone().unbind(), Arc::new(image)))
+            }
         };
         if v.is_some() && self.bootstrap.is_some() {
             return Err(PyValueError::new_err(
@@ -244,9 +281,12 @@ impl RuntimeConfig {
                 _ => {}
             }
         }
-        if self.snapshot.is_some() {
+        if self.inspector.is_some() {
+            return Err(inspector::unsupported());
+        }
+        if self.snapshot.is_some() && self.bootstrap.is_some() {
             return Err(PyValueError::new_err(
-                "snapshot is not supported by this build yet (QuickJS engine)",
+                "snapshot cannot be combined with bootstrap",
             ));
         }
         Ok(EngineConfig {
@@ -258,6 +298,7 @@ impl RuntimeConfig {
                 max_bytes: self.max_serialization_bytes,
             },
             timeout: self.timeout_dur,
+            snapshot: self.snapshot.as_ref().map(|(_, image)| image.clone()),
         })
     }
 }

@@ -3,7 +3,7 @@
 use crate::command::Command;
 use crate::convert::python::{to_py, FromPy};
 use crate::engine::handle::{live_handles, RUNNING, TERMINATED};
-use crate::engine::{self, Handle};
+use crate::engine::{self, EngineConfig, Handle};
 use crate::python::config::{default_engine_config, RuntimeConfig};
 use crate::python::errors::{closed_err, engine_err, RuntimeTerminated};
 use crate::python::function::{drive, start_async};
@@ -111,19 +111,7 @@ impl Runtime {
             Some(c) => c.borrow().engine_config()?,
             None => default_engine_config(),
         };
-        let (handle, ready) = engine::spawn(cfg)
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
-        // Waits detached for the engine's start-up (the published library waits attached).
-        match ready.recv() {
-            Ok(Ok(())) => Ok(Runtime { handle }),
-            Ok(Err(msg)) => {
-                handle.request_close();
-                Err(PyRuntimeError::new_err(msg))
-            }
-            Err(_) => Err(PyRuntimeError::new_err(
-                "the engine thread stopped during start-up",
-            )),
-        }
+        start_engine(py, cfg).map(|handle| Runtime { handle })
     }
 
     /// Evaluates `code` synchronously and returns the converted completion value.
@@ -322,12 +310,17 @@ impl Runtime {
         Ok(RuntimeStats::from(data))
     }
 
+    /// Always `None`: this engine has no inspector (see `InspectorConfig`).
+    fn inspector_endpoints(&self) -> Option<crate::python::inspector::InspectorEndpoints> {
+        None
+    }
+
     fn is_closed(&self) -> bool {
         self.handle.is_closed()
     }
 
     /// Stops the engine and joins its thread (detached). Idempotent.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
+    pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.handle.request_close();
         if self.handle.on_engine_thread() || self.handle.forked() {
             // Cannot join ourselves (the loop ends after this call); a forked child
@@ -381,6 +374,24 @@ impl Runtime {
             }
         };
         format!("<jsrun.Runtime {state}>")
+    }
+}
+
+/// Starts an engine thread and waits, detached, for its start-up (the published
+/// library waits attached).
+#[blocking_detached]
+pub(crate) fn start_engine(py: Python<'_>, cfg: EngineConfig) -> PyResult<Arc<Handle>> {
+    let (handle, ready) = engine::spawn(cfg)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
+    match ready.recv() {
+        Ok(Ok(())) => Ok(handle),
+        Ok(Err(msg)) => {
+            handle.request_close();
+            Err(PyRuntimeError::new_err(msg))
+        }
+        Err(_) => Err(PyRuntimeError::new_err(
+            "the engine thread stopped during start-up",
+        )),
     }
 }
 

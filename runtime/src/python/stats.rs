@@ -3,11 +3,21 @@
 use crate::command::StatsData;
 use pyo3::prelude::*;
 
+/// A snapshot of a runtime's counters (`Runtime.get_stats()`).
+///
+/// Memory comes from QuickJS (`JS_ComputeMemoryUsage`): `heap_total_bytes` and
+/// `physical_total_bytes` are the bytes its allocator holds, `heap_used_bytes` its
+/// estimate of live objects. `external_memory_bytes` is always 0: QuickJS keeps
+/// ArrayBuffer contents on its own heap (counted in the heap figures).
 #[pyclass(frozen, module = "jsrun", get_all)]
 pub struct RuntimeStats {
+    /// Bytes held by QuickJS's allocator.
     pub heap_total_bytes: u64,
+    /// QuickJS's estimate of the bytes used by live objects, strings, bytecode, ...
     pub heap_used_bytes: u64,
+    /// Always 0 with QuickJS: ArrayBuffer contents are on its own heap.
     pub external_memory_bytes: u64,
+    /// Same as `heap_total_bytes` (QuickJS has no separate committed figure).
     pub physical_total_bytes: u64,
     pub total_execution_time_ms: u64,
     pub last_execution_time_ms: u64,

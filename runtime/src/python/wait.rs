@@ -1,7 +1,6 @@
 //! Waiting for the engine: always detached, in slices so that the main thread can
 //! run signal handlers (Ctrl-C) between them, attached.
 
-use crate::command::Outcome;
 use crate::engine::Handle;
 use crate::python::errors::closed_err;
 use crate::reply::{Inbox, ReplyRx};
@@ -68,12 +67,12 @@ pub fn spin_recv<T>(
 /// handlers; on an exception (KeyboardInterrupt) it stops this evaluation's JS,
 /// waits for the engine to acknowledge, and raises.
 #[blocking_detached]
-pub fn wait_outcome(
+pub fn wait_outcome<T: Send>(
     py: Python<'_>,
     handle: &Handle,
     seq: u64,
-    rx: &ReplyRx<Outcome>,
-) -> PyResult<Outcome> {
+    rx: &ReplyRx<T>,
+) -> PyResult<T> {
     loop {
         match spin_recv(detached!(), rx, SLICE) {
             Ok(out) => return Ok(out),
@@ -149,13 +148,13 @@ pub fn run_on_engine_thread<T>(
 }
 
 /// Sends `cmd` and waits for its answer detached, or runs it inline on the engine thread.
-pub fn roundtrip(
+pub fn roundtrip<T: Send>(
     py: Python<'_>,
     handle: &Handle,
     seq: u64,
     cmd: crate::command::Command,
-    rx: &ReplyRx<Outcome>,
-) -> PyResult<Outcome> {
+    rx: &ReplyRx<T>,
+) -> PyResult<T> {
     if handle.on_engine_thread() {
         return run_on_engine_thread(py, cmd, rx);
     }
