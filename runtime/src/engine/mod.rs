@@ -6,6 +6,7 @@
 
 mod core;
 pub mod handle;
+mod modules;
 mod timers;
 
 pub use handle::{Handle, Shared};

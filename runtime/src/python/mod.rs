@@ -4,6 +4,7 @@ pub mod config;
 pub mod errors;
 pub mod function;
 pub mod host;
+pub mod modules;
 pub mod runtime;
 pub mod stats;
 pub mod undefined;
