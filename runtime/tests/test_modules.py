@@ -333,6 +333,33 @@ def test_failure_inside_a_cycle_then_retry():
         assert rt.eval_module("file:///r/b.js") == {"b": "b"}
 
 
+def test_failed_cycle_then_dynamic_import():
+    # Same shape, but the retry is an import() while c still fails: an error, not a
+    # half-compiled graph; then it works once c loads.
+    state = {"c_ok": False}
+    files = {
+        "file:///r/a.js": "import { b } from './b.js'; import { c } from './c.js'; export const a = b + c;",
+        "file:///r/b.js": "import './a.js'; export const b = 'b';",
+    }
+
+    def load(specifier):
+        if specifier == "file:///r/c.js":
+            return "export const c = 'c';" if state["c_ok"] else None
+        return files.get(specifier)
+
+    with Runtime() as rt:
+        rt.set_module_loader(load)
+        with pytest.raises(JavaScriptError, match="file:///r/c.js"):
+            rt.eval_module("file:///r/a.js")
+        for _ in range(2):
+            with pytest.raises(JavaScriptError, match="file:///r/c.js"):
+                asyncio.run(rt.eval_async("import('file:///r/b.js')"))
+        state["c_ok"] = True
+        # (entering the cycle at a: b evaluates first, as ES orders it)
+        code = "import('file:///r/a.js').then(async m => [m.a, (await import('file:///r/b.js')).b])"
+        assert asyncio.run(rt.eval_async(code)) == ["bc", "b"]
+
+
 def test_bad_arguments():
     with Runtime() as rt:
         with pytest.raises(TypeError):
@@ -423,7 +450,9 @@ def test_dynamic_import_with_async_loader_fails_cleanly():
             rt.set_module_loader(load)
             with pytest.raises(JavaScriptError, match="awaitable"):
                 await rt.eval_async("import('file:///d.js')")
+            await asyncio.sleep(0.05)  # the scheduled loader finishes (and caches)
             assert await rt.eval_async("7") == 7
+            assert await rt.eval_async("import('file:///d.js').then(m => m.default)") == 1
 
     asyncio.run(main())
 
@@ -436,6 +465,50 @@ def test_loader_calling_back_into_the_runtime():
 
         rt.set_module_loader(load)
         assert rt.eval_module("file:///re.js") == {"default": 42}
+
+
+def test_eval_module_from_inside_a_bound_function_and_a_loader():
+    with Runtime() as rt:
+        rt.add_static_module("inner", "export default 'in';")
+        rt.bind_function("viaPython", lambda: rt.eval_module("inner")["default"])
+        assert rt.eval("viaPython()") == "in"
+
+        def load(specifier):
+            return f"export default {rt.eval_module('inner')['default']!r};"
+
+        rt.set_module_loader(load)
+        assert rt.eval_module("file:///outer.js") == {"default": "in"}
+
+
+def test_import_meta_url_is_the_resolved_name():
+    with Runtime() as rt:
+        rt.set_module_loader(lambda spec: "export const url = import.meta.url;")
+        assert rt.eval_module("file:///m/x.js") == {"url": "file:///m/x.js"}
+
+
+def test_sync_eval_module_parked_on_async_loader_timeout_and_terminate():
+    async def never(specifier):
+        await asyncio.sleep(3600)
+
+    with Runtime() as rt:
+        rt.set_module_loader(never)
+        with pytest.raises(RuntimeError, match="timed out"):
+            rt.eval_module("file:///never.js", timeout=0.3)
+        assert rt.eval("1") == 1
+        threading.Timer(0.2, rt.terminate).start()
+        with pytest.raises(RuntimeTerminated, match="host request"):
+            rt.eval_module("file:///never2.js")
+
+
+def test_close_while_a_request_waits_for_sources():
+    async def never(specifier):
+        await asyncio.sleep(3600)
+
+    rt = Runtime()
+    rt.set_module_loader(never)
+    threading.Timer(0.2, rt.close).start()
+    with pytest.raises(RuntimeError, match="closed|shut down"):
+        rt.eval_module("file:///never.js")
 
 
 def test_stats_counters():

@@ -52,6 +52,8 @@ pub(super) struct Registry {
     ops: HashMap<u64, Op>,
     /// Discovery passes running (nested when a loader calls back into the runtime).
     discovery: Vec<Discovery>,
+    /// Nesting of main-context compiles whose graph discovery has checked.
+    verified: usize,
 }
 
 /// Where the outcome of a module request goes.
@@ -493,9 +495,10 @@ impl<'js> State<'js> {
         if let Some(p) = self.modules.borrow().declared.get(name) {
             return p.as_ptr();
         }
-        if !self.modules.borrow().sources.contains_key(name) {
-            // Reached from `import()`: discover first, so that the compile below
-            // cannot fail half-way.
+        if self.modules.borrow().verified == 0 {
+            // Reached from `import()`, not from a checked compile: discover first (even
+            // with the source at hand: its imports may not be), so that the compile
+            // below cannot fail half-way.
             match self.discover(name, None, None) {
                 Err(e) => {
                     let (n, m) = match &e {
@@ -530,15 +533,23 @@ impl<'js> State<'js> {
         names.join(", ")
     }
 
-    /// Compiles `name` from the cache in the main context (exception pending on failure).
+    /// Compiles `name` from the cache in the main context, once discovery has checked
+    /// its graph (exception pending on failure).
     fn declare_main(&self, name: &str) -> Option<NonNull<qjs::JSModuleDef>> {
         let ctx = self.ctx.as_raw().as_ptr();
         let Some(src) = self.modules.borrow().sources.get(name).cloned() else {
             throw(ctx, "Error", &format!("Cannot load module '{name}': no source"));
             return None;
         };
-        let p = compile(ctx, name, &src)?;
-        self.modules.borrow_mut().declared.insert(name.to_string(), p);
+        self.modules.borrow_mut().verified += 1;
+        let p = compile(ctx, name, &src);
+        self.modules.borrow_mut().verified -= 1;
+        let p = p?;
+        let mut m = self.modules.borrow_mut();
+        m.declared.insert(name.to_string(), p);
+        m.sources.remove(name); // QuickJS has it now, and never asks again
+        drop(m);
+        set_meta_url(ctx, p, name);
         Some(p)
     }
 
@@ -721,15 +732,18 @@ impl<'js> State<'js> {
         let r = self.timed(kind, |_| {}, seq, remaining, |s| s.run_module(&op.name));
         match op.done {
             Done::Sync(reply) => {
-                let out = r.and_then(|v| self.namespace_now(v));
+                let out = r.and_then(|(done, ns)| self.namespace_now(done, ns));
                 let _ = reply.send(out);
             }
-            Done::Async(target) => self.start_async(seq, remaining, target, r),
+            Done::Async(target) => {
+                let r = r.and_then(|(done, ns)| self.namespace_later(done, ns));
+                self.start_async(seq, remaining, target, r)
+            }
         }
     }
 
-    /// Links and evaluates `name`; a promise of its namespace.
-    fn run_module(&self, name: &str) -> Result<JsValue<'js>, EngineError> {
+    /// Links and evaluates `name`: its evaluation promise and its namespace.
+    fn run_module(&self, name: &str) -> Result<(Promise<'js>, JsValue<'js>), EngineError> {
         let existing = self.modules.borrow().declared.get(name).copied();
         let m = match existing {
             Some(p) => p,
@@ -754,31 +768,32 @@ impl<'js> State<'js> {
             }
             (p, JsValue::from_raw(self.ctx.clone(), ns))
         };
-        // evaluation promise -> namespace
-        let r = (|| -> rquickjs::Result<JsValue<'js>> {
-            let p: Promise = Promise::from_value(done)?;
-            let then: Function = p.get("then")?;
-            let give = Function::new(self.ctx.clone(), move || ns.clone())?;
-            then.call((rquickjs::function::This(p.clone()), give))
-        })();
         self.run_jobs();
-        r.map_err(|e| self.error(e))
+        let done = Promise::from_value(done).map_err(|e| self.error(e))?;
+        Ok((done, ns))
     }
 
     /// The namespace for a synchronous caller: the evaluation must have finished.
-    fn namespace_now(&self, v: JsValue<'js>) -> Outcome {
-        if let Some(p) = v.as_promise() {
-            return match p.result::<JsValue>() {
-                Some(Ok(ns)) => self.to_value(ns),
-                Some(Err(e)) => Err(self.error(e)),
-                None => Err(EngineError::Internal(
-                    "the module is still evaluating (top-level await on something that has not \
-                     happened yet); use eval_module_async"
-                        .into(),
-                )),
-            };
+    fn namespace_now(&self, done: Promise<'js>, ns: JsValue<'js>) -> Outcome {
+        match done.result::<JsValue>() {
+            Some(Ok(_)) => self.to_value(ns),
+            Some(Err(e)) => Err(self.error(e)),
+            None => Err(EngineError::Internal(
+                "the module is still evaluating (top-level await on something that has not \
+                 happened yet); use eval_module_async"
+                    .into(),
+            )),
         }
-        self.to_value(v)
+    }
+
+    /// For an async caller: a promise of the namespace, once evaluation finished.
+    fn namespace_later(&self, done: Promise<'js>, ns: JsValue<'js>) -> Result<JsValue<'js>, EngineError> {
+        let r = (|| -> rquickjs::Result<JsValue<'js>> {
+            let then: Function = done.get("then")?;
+            let give = Function::new(self.ctx.clone(), move || ns.clone())?;
+            then.call((rquickjs::function::This(done.clone()), give))
+        })();
+        r.map_err(|e| self.error(e))
     }
 
     fn finish(&self, done: Done, out: Outcome) {
@@ -878,6 +893,20 @@ impl<'js> State<'js> {
     pub(super) fn module_hosts(&self) -> Vec<Arc<HostFn>> {
         let mut m = self.modules.borrow_mut();
         m.resolver.take().into_iter().chain(m.loader.take()).collect()
+    }
+}
+
+/// `import.meta.url`: the module's resolved name.
+fn set_meta_url(ctx: *mut qjs::JSContext, m: NonNull<qjs::JSModuleDef>, name: &str) {
+    unsafe {
+        let meta = qjs::JS_GetImportMeta(ctx, m.as_ptr());
+        if qjs::JS_IsException(meta) {
+            drop_stale_exception(ctx);
+            return;
+        }
+        let v = qjs::JS_NewStringLen(ctx, name.as_ptr().cast(), name.len() as _);
+        qjs::JS_SetPropertyStr(ctx, meta, c"url".as_ptr(), v);
+        qjs::JS_FreeValue(ctx, meta);
     }
 }
 
