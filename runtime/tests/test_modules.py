@@ -310,9 +310,8 @@ def test_missing_export_and_throwing_module():
         assert rt.eval_module("lib") == {"a": 1}
 
 
-def test_failure_inside_a_cycle_then_retry():
-    # a imports b (which imports a back) and then c, which fails the first time:
-    # the retry must see a consistent module graph (no stale half-compiled module).
+def cycle_with_failing_import(rt):
+    """a imports b (which imports a back), then c, which is missing until `fix()`."""
     state = {"c_ok": False}
     files = {
         "file:///r/a.js": "import { b } from './b.js'; import { c } from './c.js'; export const a = b + c;",
@@ -324,37 +323,32 @@ def test_failure_inside_a_cycle_then_retry():
             return "export const c = 'c';" if state["c_ok"] else None
         return files.get(specifier)
 
+    rt.set_module_loader(load)
+    return lambda: state.update(c_ok=True)
+
+
+def test_failure_inside_a_cycle_then_retry():
+    # The retry must see a consistent module graph (no stale half-compiled module).
     with Runtime() as rt:
-        rt.set_module_loader(load)
+        fix = cycle_with_failing_import(rt)
         with pytest.raises(JavaScriptError, match="file:///r/c.js"):
             rt.eval_module("file:///r/a.js")
-        state["c_ok"] = True
+        fix()
         assert rt.eval_module("file:///r/a.js") == {"a": "bc"}
         assert rt.eval_module("file:///r/b.js") == {"b": "b"}
 
 
 def test_failed_cycle_then_dynamic_import():
-    # Same shape, but the retry is an import() while c still fails: an error, not a
-    # half-compiled graph; then it works once c loads.
-    state = {"c_ok": False}
-    files = {
-        "file:///r/a.js": "import { b } from './b.js'; import { c } from './c.js'; export const a = b + c;",
-        "file:///r/b.js": "import './a.js'; export const b = 'b';",
-    }
-
-    def load(specifier):
-        if specifier == "file:///r/c.js":
-            return "export const c = 'c';" if state["c_ok"] else None
-        return files.get(specifier)
-
+    # The retry is an import() while c still fails: an error, not a half-compiled
+    # graph; then it works once c loads.
     with Runtime() as rt:
-        rt.set_module_loader(load)
+        fix = cycle_with_failing_import(rt)
         with pytest.raises(JavaScriptError, match="file:///r/c.js"):
             rt.eval_module("file:///r/a.js")
         for _ in range(2):
             with pytest.raises(JavaScriptError, match="file:///r/c.js"):
                 asyncio.run(rt.eval_async("import('file:///r/b.js')"))
-        state["c_ok"] = True
+        fix()
         # (entering the cycle at a: b evaluates first, as ES orders it)
         code = "import('file:///r/a.js').then(async m => [m.a, (await import('file:///r/b.js')).b])"
         assert asyncio.run(rt.eval_async(code)) == ["bc", "b"]

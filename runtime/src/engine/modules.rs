@@ -312,7 +312,7 @@ impl<'js> ModuleHost for State<'js> {
 }
 
 impl<'js> State<'js> {
-    fn from_where(&self, name: &str) -> String {
+    fn imported_from(&self, name: &str) -> String {
         match self.modules.borrow().referrers.get(name) {
             Some(r) if !r.is_empty() => format!(" (imported from '{r}')"),
             _ => String::new(),
@@ -445,7 +445,7 @@ impl<'js> State<'js> {
         if let Some(&id) = self.modules.borrow().in_flight.get(name) {
             return Fetched::Scheduled(id);
         }
-        let from = self.from_where(name);
+        let from = self.imported_from(name);
         let Some(loader) = self.modules.borrow().loader.clone() else {
             return Fetched::Failed(format!(
                 "Cannot load module '{name}'{from}: no module loader is set (and no static module of that name)"
@@ -819,7 +819,7 @@ impl<'js> State<'js> {
             m.in_flight.remove(&f.0);
             f
         };
-        let from = self.from_where(&name);
+        let from = self.imported_from(&name);
         let failure = match result {
             Ok(Value::String(s)) => {
                 self.modules.borrow_mut().sources.insert(name.clone(), s);

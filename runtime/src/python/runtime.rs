@@ -90,6 +90,16 @@ impl Runtime {
             .and_then(|v| to_py(py, v, &self.handle))
     }
 
+    /// An async request: its future on the running loop.
+    fn start<'py>(
+        &self,
+        py: Python<'py>,
+        make: impl FnOnce(u64, crate::command::AsyncTarget) -> Command,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.check()?;
+        start_async(py, &self.handle, make)
+    }
+
     /// The coroutine of an async method: `start` (a `_..._start` method) runs once a
     /// loop is running.
     fn drive_start<'py>(
@@ -193,11 +203,9 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.check()?;
-        let code = code.to_owned();
-        start_async(py, &self.handle, |seq, target| Command::EvalAsync {
+        self.start(py, |seq, target| Command::EvalAsync {
             seq,
-            code,
+            code: code.to_owned(),
             timeout,
             target,
         })
@@ -244,11 +252,9 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.check()?;
-        let specifier = specifier.to_owned();
-        start_async(py, &self.handle, |seq, target| Command::EvalModuleAsync {
+        self.start(py, |seq, target| Command::EvalModuleAsync {
             seq,
-            specifier,
+            specifier: specifier.to_owned(),
             timeout,
             target,
         })
