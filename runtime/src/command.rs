@@ -136,6 +136,23 @@ pub enum Command {
         promise_id: u64,
         result: Result<Value, SettleError>,
     },
+    /// Load and evaluate an ES module; the answer is its namespace.
+    EvalModule {
+        seq: u64,
+        specifier: String,
+        timeout: Option<Duration>,
+        reply: Reply,
+    },
+    EvalModuleAsync {
+        seq: u64,
+        specifier: String,
+        timeout: Option<Duration>,
+        target: AsyncTarget,
+    },
+    ConfigureModules {
+        change: ModuleChange,
+        reply: Reply,
+    },
     Stats {
         reply: ReplyTx<StatsData>,
     },
@@ -156,6 +173,14 @@ pub enum Command {
 pub struct CompiledScript {
     pub bytecode: Vec<u8>,
     pub error: Option<EngineError>,
+}
+
+/// A change to how modules are found (`set_module_resolver`, `set_module_loader`,
+/// `add_static_module`).
+pub enum ModuleChange {
+    Resolver(Option<Arc<HostFn>>),
+    Loader(Option<Arc<HostFn>>),
+    Static { name: String, source: String },
 }
 
 /// The error an async Python handler ended with, for the JS side.

@@ -185,6 +185,18 @@ class Runtime:
     def __new__(cls, config: RuntimeConfig | None = None) -> Self: ...
     def eval(self, code: str, /, *, timeout: _Timeout = None) -> Any: ...
     def eval_async(self, code: str, /, *, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
+    def eval_module(self, specifier: str, /, *, timeout: _Timeout = None) -> dict[str, Any]:
+        """Loads and evaluates an ES module; returns its namespace (``default`` included)."""
+    def eval_module_async(
+        self, specifier: str, /, *, timeout: _Timeout = None
+    ) -> Coroutine[Any, Any, dict[str, Any]]:
+        """Same, as a coroutine: top-level await allowed, async loaders awaited on the caller's loop."""
+    def set_module_resolver(self, resolver: Callable[[str, str | None], str | None] | None) -> None:
+        """``resolver(specifier, referrer)``: a resolved name, or None for the static resolution."""
+    def set_module_loader(self, loader: Callable[[str], str | Awaitable[str] | None] | None) -> None:
+        """``loader(resolved_name)``: the module's source (or an awaitable of it); None = not found."""
+    def add_static_module(self, name: str, source: str) -> None:
+        """Registers a module importable by the bare ``name`` (resolved as ``static:<name>``)."""
     def bind_function(self, name: str, handler: Callable[..., Any]) -> None: ...
     @overload
     def bind(self, func: _F, /, *, name: str | None = None) -> _F: ...

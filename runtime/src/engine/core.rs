@@ -36,9 +36,9 @@ enum TimerPayload<'js> {
 
 /// Everything the engine thread owns. Closures installed in JS hold a `Weak` to it.
 pub(crate) struct State<'js> {
-    ctx: Ctx<'js>,
-    shared: Arc<Shared>,
-    handle: Weak<Handle>,
+    pub(super) ctx: Ctx<'js>,
+    pub(super) shared: Arc<Shared>,
+    pub(super) handle: Weak<Handle>,
     builtins: Builtins<'js>,
     next_id: Cell<u64>,
     functions: RefCell<HashMap<u64, (Function<'js>, JsValue<'js>)>>,
@@ -46,14 +46,14 @@ pub(crate) struct State<'js> {
     timers: RefCell<Timers<TimerPayload<'js>>>,
     ops: RefCell<HashMap<u32, (Arc<HostFn>, bool)>>,
     /// Every Python callable ever handed to this engine (released attached at the end).
-    hosts: RefCell<Vec<Arc<HostFn>>>,
+    pub(super) hosts: RefCell<Vec<Arc<HostFn>>>,
     /// resolve/reject of JS promises waiting for an async Python handler.
     settlers: RefCell<HashMap<u64, (Function<'js>, Function<'js>)>>,
     /// Python futures waiting for a JS promise, by command sequence number.
     pending: RefCell<HashMap<u64, AsyncTarget>>,
     /// The event loop of the latest async request: where async handlers run.
     current_loop: RefCell<Option<Arc<pyo3::Py<pyo3::PyAny>>>>,
-    stats: RefCell<StatsData>,
+    pub(super) stats: RefCell<StatsData>,
     this: RefCell<RcWeak<State<'js>>>,
     /// Nesting of Python handler calls (inline requests run inside them).
     host_depth: Cell<u32>,
@@ -65,6 +65,8 @@ pub(crate) struct State<'js> {
     /// small share of it, so that the cache never pushes a runtime over its limit.
     compiled_bytes: Cell<usize>,
     compiled_budget: usize,
+    /// ES modules: registry, caches, requests waiting for sources.
+    pub(super) modules: RefCell<super::modules::Registry>,
 }
 
 /// Scripts longer than this are compiled every time (and not kept).
@@ -259,8 +261,10 @@ impl<'js> State<'js> {
             compiled_budget: cfg
                 .max_heap_size
                 .map_or(COMPILE_CACHE_MAX_SOURCE * COMPILE_CACHE_MAX_ENTRIES, |m| m / 256),
+            modules: RefCell::default(),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
+        super::modules::install(&st.ctx, &*st);
         st.install_globals(cfg.enable_console)
             .map_err(|e| format!("engine set-up failed: {e}"))?;
         if let Some(src) = &cfg.bootstrap {
@@ -290,7 +294,7 @@ impl<'js> State<'js> {
         Ok(st)
     }
 
-    fn new_id(&self) -> u64 {
+    pub(super) fn new_id(&self) -> u64 {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         id
@@ -442,7 +446,7 @@ impl<'js> State<'js> {
             .unwrap_or(true)
     }
 
-    fn running(&self) -> Result<(), EngineError> {
+    pub(super) fn running(&self) -> Result<(), EngineError> {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(EngineError::Closed);
         }
@@ -556,6 +560,7 @@ impl<'js> State<'js> {
                 if let Some(target) = p {
                     host::release_target(target);
                 }
+                self.module_cancelled(seq);
             }
             Command::BindFunction { name, host, reply } => {
                 let out = self.running().and_then(|_| {
@@ -603,6 +608,9 @@ impl<'js> State<'js> {
                     let mut st = self.stats.borrow_mut();
                     st.active_async_ops = st.active_async_ops.saturating_sub(1);
                 }
+                let Some(result) = self.module_source_settled(promise_id, result) else {
+                    return true;
+                };
                 let s = self.settlers.borrow_mut().remove(&promise_id);
                 if let (Some((resolve, reject)), Ok(())) = (s, self.running()) {
                     let r = match result {
@@ -628,6 +636,25 @@ impl<'js> State<'js> {
                     }
                     self.run_jobs();
                 }
+            }
+            Command::EvalModule {
+                seq,
+                specifier,
+                timeout,
+                reply,
+            } => self.module_request(seq, specifier, timeout, super::modules::Done::Sync(reply)),
+            Command::EvalModuleAsync {
+                seq,
+                specifier,
+                timeout,
+                target,
+            } => {
+                self.remember_loop(&target);
+                self.module_request(seq, specifier, timeout, super::modules::Done::Async(target))
+            }
+            Command::ConfigureModules { change, reply } => {
+                let out = self.running().map(|_| self.configure_modules(change));
+                let _ = reply.send(out);
             }
             Command::Stats { reply } => {
                 let _ = reply.send(self.snapshot_stats());
@@ -656,7 +683,7 @@ impl<'js> State<'js> {
     }
 
     /// Runs `f` as the JS work of command `seq` under its deadline, with stats.
-    fn timed<T>(
+    pub(super) fn timed<T>(
         &self,
         kind: &'static str,
         count: impl FnOnce(&Self),
@@ -792,7 +819,7 @@ impl<'js> State<'js> {
         self.to_value(v)
     }
 
-    fn to_value(&self, v: JsValue<'js>) -> Outcome {
+    pub(super) fn to_value(&self, v: JsValue<'js>) -> Outcome {
         let mut conv = ToValue::new(self, self.shared.limits);
         match conv.convert(v) {
             Ok(v) => Ok(v),
@@ -801,7 +828,7 @@ impl<'js> State<'js> {
         }
     }
 
-    fn run_jobs(&self) {
+    pub(super) fn run_jobs(&self) {
         if self.host_depth.get() > 0 {
             return; // inside a handler's inline request: the outer level runs them
         }
@@ -823,7 +850,7 @@ impl<'js> State<'js> {
     }
 
     /// Completes `target` now if `r` is not a pending promise, else when it settles.
-    fn start_async(
+    pub(super) fn start_async(
         &self,
         seq: u64,
         timeout: Option<Duration>,
@@ -892,7 +919,7 @@ impl<'js> State<'js> {
         self.deliver(target, out);
     }
 
-    fn deliver(&self, target: AsyncTarget, out: Outcome) {
+    pub(super) fn deliver(&self, target: AsyncTarget, out: Outcome) {
         match self.handle.upgrade() {
             Some(h) => host::complete(&h, target, out),
             None => host::release_target(target),
@@ -900,6 +927,7 @@ impl<'js> State<'js> {
     }
 
     fn fail_all_pending(&self, err: impl Fn() -> EngineError) {
+        self.fail_module_requests(&err);
         let pending: Vec<_> = self.pending.borrow_mut().drain().collect();
         for (_, target) in pending {
             self.deliver(target, Err(err()));
@@ -918,8 +946,9 @@ impl<'js> State<'js> {
             match &timer.payload {
                 TimerPayload::AsyncDeadline { seq } => {
                     let p = self.pending.borrow_mut().remove(seq);
-                    if let Some(target) = p {
-                        self.deliver(target, Err(EngineError::Timeout));
+                    match p {
+                        Some(target) => self.deliver(target, Err(EngineError::Timeout)),
+                        None => self.module_timed_out(*seq),
                     }
                 }
                 TimerPayload::Js { cb, args } => {
@@ -975,14 +1004,7 @@ impl<'js> State<'js> {
         };
         let promise_id = self.new_id();
         let event_loop = self.current_loop.borrow().clone();
-        let outcome = {
-            // A handler that calls back into this runtime runs its request inline.
-            let _inline = enter_inline(self);
-            self.host_depth.set(self.host_depth.get() + 1);
-            let out = host::call(&handle, host, vals, promise_id, event_loop);
-            self.host_depth.set(self.host_depth.get() - 1);
-            out
-        };
+        let outcome = self.host_scope(|| host::call(&handle, host, vals, promise_id, event_loop));
         let result = match outcome {
             HostOutcome::Value(v) => match to_js(self, &v, 0, self.shared.limits.max_depth) {
                 Ok(js) => Ok(js),
@@ -1019,6 +1041,28 @@ impl<'js> State<'js> {
         Ok(p.into_value())
     }
 
+    /// Runs a visit to Python: a handler that calls back into this runtime runs its
+    /// request inline.
+    pub(super) fn host_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _inline = enter_inline(self);
+        self.host_depth.set(self.host_depth.get() + 1);
+        let out = f();
+        self.host_depth.set(self.host_depth.get() - 1);
+        out
+    }
+
+    /// Inside a Python handler's call (an inline request)?
+    pub(super) fn in_host_call(&self) -> bool {
+        self.host_depth.get() > 0
+    }
+
+    /// Fails async request `seq` with a timeout after `after` (unless answered before).
+    pub(super) fn arm_deadline(&self, seq: u64, after: Duration) {
+        self.timers
+            .borrow_mut()
+            .add(after, false, TimerPayload::AsyncDeadline { seq });
+    }
+
     fn make_error(&self, name: &str, message: &str) -> rquickjs::Result<JsValue<'js>> {
         let e = Exception::from_message(self.ctx.clone(), message)?;
         e.as_object().set("name", name)?;
@@ -1028,7 +1072,7 @@ impl<'js> State<'js> {
     // ---------------------------------------------------------------- errors
 
     /// Turns an rquickjs error (the pending exception, if any) into an `EngineError`.
-    fn error(&self, e: rquickjs::Error) -> EngineError {
+    pub(super) fn error(&self, e: rquickjs::Error) -> EngineError {
         match e {
             rquickjs::Error::Exception => {
                 let v = self.ctx.catch();
@@ -1045,7 +1089,7 @@ impl<'js> State<'js> {
         }
     }
 
-    fn heap_limit(&self) -> EngineError {
+    pub(super) fn heap_limit(&self) -> EngineError {
         let _ = self.shared.state.compare_exchange(
             RUNNING,
             HEAP_LIMIT,
@@ -1075,7 +1119,7 @@ impl<'js> State<'js> {
         None
     }
 
-    fn exception_to_error(&self, v: JsValue<'js>) -> EngineError {
+    pub(super) fn exception_to_error(&self, v: JsValue<'js>) -> EngineError {
         if let Some(e) = self.interrupt_reason() {
             return e;
         }
@@ -1153,7 +1197,9 @@ impl<'js> State<'js> {
         if let Some(l) = self.current_loop.borrow_mut().take() {
             host::release_loop(l);
         }
-        let hosts: Vec<_> = self.hosts.borrow_mut().drain(..).collect();
+        super::modules::uninstall();
+        let mut hosts: Vec<_> = self.hosts.borrow_mut().drain(..).collect();
+        hosts.extend(self.module_hosts());
         host::release_hosts(hosts);
         self.ctx.run_gc();
     }

@@ -7,6 +7,7 @@
 mod core;
 pub mod handle;
 pub mod snapshot;
+mod modules;
 mod timers;
 
 pub use handle::{Handle, Shared};

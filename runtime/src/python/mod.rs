@@ -5,6 +5,7 @@ pub mod errors;
 pub mod function;
 pub mod host;
 pub mod inspector;
+pub mod modules;
 pub mod runtime;
 pub mod snapshot;
 pub mod stats;

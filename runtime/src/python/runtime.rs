@@ -74,6 +74,48 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// A synchronous request: sends the command (or runs it inline on the engine
+    /// thread), waits detached, converts the answer.
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        make: impl FnOnce(u64, crate::command::Reply) -> Command,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.check()?;
+        let seq = self.handle.shared.next_seq();
+        let (tx, rx) = crate::reply::reply_slot();
+        let out = roundtrip(py, &self.handle, seq, make(seq, tx), &rx)?;
+        out.map_err(|e| engine_err(py, e))
+            .and_then(|v| to_py(py, v, &self.handle))
+    }
+
+    /// An async request: its future on the running loop.
+    fn start<'py>(
+        &self,
+        py: Python<'py>,
+        make: impl FnOnce(u64, crate::command::AsyncTarget) -> Command,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.check()?;
+        start_async(py, &self.handle, make)
+    }
+
+    /// The coroutine of an async method: `start` (a `_..._start` method) runs once a
+    /// loop is running.
+    fn drive_start<'py>(
+        slf: &Bound<'py, Self>,
+        start: &str,
+        arg: &str,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        parse_timeout(timeout)?;
+        let start = slf.getattr(start)?;
+        let t = timeout.cloned().unwrap_or_else(|| py.None().into_bound(py));
+        drive(py, (start, arg, t))
+    }
+}
+
 fn host_name(handler: &Bound<'_, PyAny>) -> String {
     handler
         .getattr("__name__")
@@ -123,18 +165,12 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.check()?;
-        let seq = self.handle.shared.next_seq();
-        let (tx, rx) = crate::reply::reply_slot();
-        let cmd = Command::Eval {
+        self.request(py, |seq, reply| Command::Eval {
             seq,
             code: code.to_owned(),
             timeout,
-            reply: tx,
-        };
-        let out = roundtrip(py, &self.handle, seq, cmd, &rx)?;
-        out.map_err(|e| engine_err(py, e))
-            .and_then(|v| to_py(py, v, &self.handle))
+            reply,
+        })
     }
 
     /// Evaluates `code`; a coroutine that resolves with the value, awaiting a promise.
@@ -144,17 +180,7 @@ impl Runtime {
         code: &str,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        parse_timeout(timeout)?;
-        let start = slf.getattr("_eval_async_start")?;
-        drive(
-            py,
-            (
-                start,
-                code,
-                timeout.cloned().unwrap_or_else(|| py.None().into_bound(py)),
-            ),
-        )
+        Self::drive_start(slf, "_eval_async_start", code, timeout)
     }
 
     /// Starts an async evaluation on the running loop and returns its future.
@@ -166,14 +192,86 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.check()?;
-        let code = code.to_owned();
-        start_async(py, &self.handle, |seq, target| Command::EvalAsync {
+        self.start(py, |seq, target| Command::EvalAsync {
             seq,
-            code,
+            code: code.to_owned(),
             timeout,
             target,
         })
+    }
+
+    /// Loads and evaluates the ES module `specifier` (resolved with no referrer) and
+    /// returns its namespace as a dict (`default` holds the default export). Blocks
+    /// until evaluation finished; awaitable loader results are awaited on jsrun's
+    /// background event loop meanwhile.
+    #[pyo3(signature = (specifier, /, *, timeout=None))]
+    fn eval_module<'py>(
+        &self,
+        py: Python<'py>,
+        specifier: &str,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = parse_timeout(timeout)?;
+        self.request(py, |seq, reply| Command::EvalModule {
+            seq,
+            specifier: specifier.to_owned(),
+            timeout,
+            reply,
+        })
+    }
+
+    /// Loads and evaluates the ES module `specifier`; a coroutine resolving with its
+    /// namespace as a dict. Top-level await is allowed; awaitable loader results are
+    /// awaited on the caller's event loop. Cancelling it cancels the evaluation.
+    #[pyo3(signature = (specifier, /, *, timeout=None))]
+    fn eval_module_async<'py>(
+        slf: &Bound<'py, Self>,
+        specifier: &str,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::drive_start(slf, "_eval_module_async_start", specifier, timeout)
+    }
+
+    /// Starts an async module evaluation on the running loop and returns its future.
+    #[pyo3(signature = (specifier, timeout=None))]
+    fn _eval_module_async_start<'py>(
+        &self,
+        py: Python<'py>,
+        specifier: &str,
+        timeout: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let timeout = parse_timeout(timeout)?;
+        self.start(py, |seq, target| Command::EvalModuleAsync {
+            seq,
+            specifier: specifier.to_owned(),
+            timeout,
+            target,
+        })
+    }
+
+    /// Sets the module resolver `fn(specifier, referrer) -> str | None` (`referrer` is
+    /// None for the module passed to `eval_module`); `None` from it falls back to static
+    /// modules, then to relative resolution against the referrer. `None` removes it.
+    fn set_module_resolver(&self, py: Python<'_>, resolver: &Bound<'_, PyAny>) -> PyResult<()> {
+        let change = crate::python::modules::resolver(resolver)?;
+        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        Ok(())
+    }
+
+    /// Sets the module loader `fn(resolved_specifier) -> str | Awaitable[str]` that
+    /// supplies module sources (`None` from it: module not found). `None` removes it.
+    fn set_module_loader(&self, py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<()> {
+        let change = crate::python::modules::loader(loader)?;
+        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        Ok(())
+    }
+
+    /// Registers module `source`, importable by the bare name `name` (resolved as
+    /// `static:<name>`). A module already evaluated keeps its first source.
+    fn add_static_module(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
+        let change = crate::python::modules::static_module(name, source)?;
+        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        Ok(())
     }
 
     /// Exposes `handler` as `globalThis[name]` (async handlers return promises).
