@@ -21,6 +21,9 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 
+#[path = "streams.rs"]
+mod streams;
+
 const TERMINATED_MSG: &str = "Runtime terminated by host request";
 const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
 
@@ -57,6 +60,8 @@ pub(crate) struct State<'js> {
     this: RefCell<RcWeak<State<'js>>>,
     /// Nesting of Python handler calls (inline requests run inside them).
     host_depth: Cell<u32>,
+    /// `ReadableStream`s crossing to Python and Python iterators read by JS.
+    streams: streams::Streams<'js>,
 }
 
 impl<'js> JsEnv<'js> for State<'js> {
@@ -94,6 +99,12 @@ impl<'js> JsEnv<'js> for State<'js> {
     }
     fn builtins(&self) -> &Builtins<'js> {
         &self.builtins
+    }
+    fn register_stream(&self, obj: &Object<'js>) -> Option<u64> {
+        self.stream_register(obj)
+    }
+    fn stream_to_js(&self, v: &Value) -> rquickjs::Result<JsValue<'js>> {
+        self.stream_value(v)
     }
 }
 
@@ -243,6 +254,7 @@ impl<'js> State<'js> {
             stats: RefCell::default(),
             this: RefCell::new(RcWeak::new()),
             host_depth: Cell::new(0),
+            streams: Default::default(),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
         st.install_globals(cfg.enable_console)
@@ -380,6 +392,7 @@ impl<'js> State<'js> {
             }
             g.set("console", obj)?;
         }
+        self.install_streams()?;
         Ok(())
     }
 
@@ -601,6 +614,9 @@ impl<'js> State<'js> {
                     self.run_jobs();
                 }
             }
+            Command::StreamRead { seq, id, target } => self.stream_read(seq, id, target),
+            Command::StreamRelease { id, cancel } => self.stream_release(id, cancel),
+            Command::PyStreamSettle { id, result } => self.py_stream_settle(id, result),
             Command::Stats { reply } => {
                 let _ = reply.send(self.snapshot_stats());
             }
@@ -1043,6 +1059,7 @@ impl<'js> State<'js> {
         s.active_timers = t;
         s.active_intervals = i;
         s.open_resources = (self.functions.borrow().len() + self.promises.borrow().len()) as u64;
+        self.stream_stats(&mut s);
         s
     }
 
@@ -1050,6 +1067,7 @@ impl<'js> State<'js> {
 
     fn shutdown(&self) {
         self.fail_all_pending(|| EngineError::Closed);
+        self.streams_shutdown();
         self.functions.borrow_mut().clear();
         self.promises.borrow_mut().clear();
         self.ops.borrow_mut().clear();

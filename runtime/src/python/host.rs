@@ -26,7 +26,7 @@ pub enum HostOutcome {
 
 static ISAWAITABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
+pub(crate) fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
     let name = e
         .get_type(py)
         .name()
@@ -144,37 +144,46 @@ pub struct Settler {
 #[pymethods]
 impl Settler {
     fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
-        let result = if fut.call_method0("cancelled")?.is_truthy()? {
-            Err(SettleError {
-                name: "CancelledError".into(),
-                message: "the Python coroutine was cancelled".into(),
-            })
-        } else {
-            let exc = fut.call_method0("exception")?;
-            if !exc.is_none() {
-                let e = PyErr::from_value(exc);
-                let (name, message) = error_parts(py, &e);
-                Err(SettleError { name, message })
-            } else {
-                let v = fut.call_method0("result")?;
-                match FromPy::new(self.handle.shared.limits, Some(&self.handle)).convert(&v) {
-                    Ok(v) => Ok(v),
-                    Err(e) => {
-                        let (_, message) = error_parts(py, &e);
-                        Err(SettleError {
-                            name: "TypeError".into(),
-                            message,
-                        })
-                    }
-                }
-            }
-        };
+        let result = future_outcome(py, &self.handle, fut)?;
         let _ = self.handle.send(Command::Settle {
             promise_id: self.promise_id,
             result,
         });
         Ok(())
     }
+}
+
+/// The outcome of a finished (asyncio or concurrent) future, converted for JS.
+pub(crate) fn future_outcome(
+    py: Python<'_>,
+    handle: &Arc<Handle>,
+    fut: &Bound<'_, PyAny>,
+) -> PyResult<Result<Value, SettleError>> {
+    if fut.call_method0("cancelled")?.is_truthy()? {
+        return Ok(Err(SettleError {
+            name: "CancelledError".into(),
+            message: "the Python coroutine was cancelled".into(),
+        }));
+    }
+    let exc = fut.call_method0("exception")?;
+    if !exc.is_none() {
+        let e = PyErr::from_value(exc);
+        let (name, message) = error_parts(py, &e);
+        return Ok(Err(SettleError { name, message }));
+    }
+    let v = fut.call_method0("result")?;
+    Ok(
+        match FromPy::new(handle.shared.limits, Some(handle)).convert(&v) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let (_, message) = error_parts(py, &e);
+                Err(SettleError {
+                    name: "TypeError".into(),
+                    message,
+                })
+            }
+        },
+    )
 }
 
 /// Completes an asyncio future from the engine thread: `loop.call_soon_threadsafe`.

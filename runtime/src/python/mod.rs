@@ -6,6 +6,7 @@ pub mod function;
 pub mod host;
 pub mod runtime;
 pub mod stats;
+pub mod stream;
 pub mod undefined;
 pub mod wait;
 
