@@ -20,7 +20,6 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-
 #[path = "streams.rs"]
 mod streams;
 

@@ -302,7 +302,10 @@ impl<'js> State<'js> {
         };
         let failure = match (source, self.handle.upgrade()) {
             (Some(source), Some(handle)) => pystream::request_next(&handle, &source, id).err(),
-            _ => Some(("Error".to_string(), "the stream source is closed".to_string())),
+            _ => Some((
+                "Error".to_string(),
+                "the stream source is closed".to_string(),
+            )),
         };
         if let Some((name, message)) = failure {
             self.py_stream_drop(id);
@@ -379,7 +382,13 @@ impl<'js> State<'js> {
     // ------------------------------------------------------------ stats, shutdown
 
     pub(super) fn stream_stats(&self, s: &mut StatsData) {
-        s.active_js_streams = self.streams.js.borrow().values().filter(|e| !e.finished).count() as u64;
+        s.active_js_streams = self
+            .streams
+            .js
+            .borrow()
+            .values()
+            .filter(|e| !e.finished)
+            .count() as u64;
         s.active_py_streams = self.streams.py.borrow().len() as u64;
     }
 

@@ -66,7 +66,10 @@ pub fn call(
                 }
             }
         }
-        let result = PyTuple::new(py, pyargs).and_then(|t| callable.bind(py).call1(t));
+        let result = {
+            let _loop = HandlerLoop::enter(event_loop.clone());
+            PyTuple::new(py, pyargs).and_then(|t| callable.bind(py).call1(t))
+        };
         let obj = match result {
             Ok(o) => o,
             Err(e) => {
@@ -100,6 +103,33 @@ pub fn call(
         }
     });
     r.unwrap_or_else(|| HostOutcome::Unavailable("Python is shutting down".into()))
+}
+
+thread_local! {
+    static HANDLER_LOOP: std::cell::RefCell<Option<Arc<Py<PyAny>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While a handler runs on the engine thread: the event loop of the async request
+/// being served (where its awaitables run), for `handler_loop`.
+struct HandlerLoop(Option<Arc<Py<PyAny>>>);
+
+impl HandlerLoop {
+    fn enter(lp: Option<Arc<Py<PyAny>>>) -> Self {
+        HandlerLoop(HANDLER_LOOP.with(|c| c.replace(lp)))
+    }
+}
+
+impl Drop for HandlerLoop {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        HANDLER_LOOP.with(|c| *c.borrow_mut() = outer);
+    }
+}
+
+/// Inside a sync handler on the engine thread (no running loop there): the event
+/// loop of the async request that led to the call, if any.
+pub fn handler_loop(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    HANDLER_LOOP.with(|c| c.borrow().as_ref().map(|l| l.bind(py).clone()))
 }
 
 /// Runs an awaitable on the caller's event loop (or jsrun's background loop).

@@ -69,7 +69,10 @@ impl JsStream {
 
     fn release(&self, cancel: bool) {
         if !self.closed.swap(true, Ordering::AcqRel) {
-            let _ = self.handle.send(Command::StreamRelease { id: self.id, cancel });
+            let _ = self.handle.send(Command::StreamRelease {
+                id: self.id,
+                cancel,
+            });
         }
     }
 }
@@ -213,14 +216,19 @@ pub fn from_async_iterable(
     handle: &Arc<Handle>,
     iterable: &Bound<'_, PyAny>,
 ) -> PyResult<PyStreamSource> {
-    let lp = py
-        .import("asyncio")?
-        .call_method0("get_running_loop")
-        .map_err(|_| {
-            PyRuntimeError::new_err(
-                "stream_from_async_iterable() needs a running asyncio event loop: call it from a coroutine",
-            )
-        })?;
+    // A sync handler called by JS runs on the engine thread: the loop is the one of
+    // the async request being served.
+    let running = py.import("asyncio")?.call_method0("get_running_loop");
+    let lp = match running {
+        Ok(lp) => lp,
+        Err(_) => crate::python::host::handler_loop(py)
+            .filter(|_| handle.on_engine_thread())
+            .ok_or_else(|| {
+                PyRuntimeError::new_err(
+                    "stream_from_async_iterable() needs a running asyncio event loop: call it from a coroutine (or from a handler called during eval_async/call_async)",
+                )
+            })?,
+    };
     let driver = streams_attr(py, &SOURCE, "Source")?.call1((iterable, lp))?;
     Ok(PyStreamSource {
         inner: Arc::new(PySource {
@@ -232,7 +240,10 @@ pub fn from_async_iterable(
 }
 
 /// A `JsStream` or `PyStreamSource` converted for JS (`None`: another type).
-pub fn stream_value(obj: &Bound<'_, PyAny>, handle: Option<&Arc<Handle>>) -> Option<PyResult<Value>> {
+pub fn stream_value(
+    obj: &Bound<'_, PyAny>,
+    handle: Option<&Arc<Handle>>,
+) -> Option<PyResult<Value>> {
     if let Ok(s) = obj.cast::<JsStream>() {
         return Some(s.get().value_for(handle));
     }
@@ -254,7 +265,11 @@ pub fn stream_value(obj: &Bound<'_, PyAny>, handle: Option<&Arc<Handle>>) -> Opt
 }
 
 /// Back to Python (a value that never reached JS).
-pub fn to_py_object<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyResult<Bound<'py, PyAny>> {
+pub fn to_py_object<'py>(
+    py: Python<'py>,
+    v: Value,
+    handle: &Arc<Handle>,
+) -> PyResult<Bound<'py, PyAny>> {
     match v {
         Value::JsStream(id) => Ok(Bound::new(py, JsStream::new(handle.clone(), id))?.into_any()),
         Value::PyStream(inner) => Ok(Bound::new(py, PyStreamSource { inner })?.into_any()),
@@ -266,7 +281,11 @@ pub fn to_py_object<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyR
 
 /// On the engine thread, for a JS pull: asks the iterator for one item on its loop;
 /// the answer comes back as `Command::PyStreamSettle`. Err: (error name, message).
-pub fn request_next(handle: &Arc<Handle>, source: &PySource, id: u64) -> Result<(), (String, String)> {
+pub fn request_next(
+    handle: &Arc<Handle>,
+    source: &PySource,
+    id: u64,
+) -> Result<(), (String, String)> {
     if crate::python::wait::exiting() {
         return Err(("Error".into(), "Python is shutting down".into()));
     }
