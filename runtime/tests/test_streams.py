@@ -640,6 +640,30 @@ def test_source_closed_before_use_gives_an_empty_stream():
         assert "finally" not in log or log == ["finally"]
 
 
+def test_source_whose_loop_is_gone_fails_the_js_reader_instead_of_hanging():
+    with jsrun.Runtime() as rt:
+        read = rt.eval(
+            "async (s) => { try { await s.getReader().read(); return 'read'; } catch (e) { return e.message; } }"
+        )
+        loop = asyncio.new_event_loop()
+
+        async def make():
+            return rt.stream_from_async_iterable(agen(3))
+
+        stopped, closed = loop.run_until_complete(make()), loop.run_until_complete(make())
+
+        async def main():
+            # The loop exists but no longer runs: the request waits in its queue ...
+            pending = asyncio.ensure_future(read.call_async(stopped))
+            await asyncio.sleep(0.05)
+            assert not pending.done()
+            loop.close()  # ... and is dropped with it: the JS read fails.
+            assert "stopped before producing" in await asyncio.wait_for(pending, 10)
+            assert "loop of this PyStreamSource is closed" in await read.call_async(closed)
+
+        run(main())
+
+
 def test_source_consumed_once_and_bound_to_its_runtime():
     with jsrun.Runtime() as rt, jsrun.Runtime() as other:
         ident = rt.eval("(s) => s instanceof ReadableStream")

@@ -40,17 +40,18 @@ class Source:
         self._finished = False  # the iterator is exhausted or closed
         self._closer: _t.Any = None
 
+    # Coroutines are only made on the loop's thread, in a callback: a loop that closes
+    # before running the callback then leaves no never-awaited coroutine behind.
+
     def request(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
         """Asks for the next item (from the engine thread)."""
-        if self._loop.is_closed():
-            raise RuntimeError("the event loop of this PyStreamSource is closed")
-        coro = self._next()
         try:
-            fut = asyncio.run_coroutine_threadsafe(coro, self._loop)
-        except BaseException:
-            coro.close()
-            raise
-        fut.add_done_callback(done_callback)
+            self._loop.call_soon_threadsafe(self._start_next, done_callback)
+        except RuntimeError:
+            raise RuntimeError("the event loop of this PyStreamSource is closed") from None
+
+    def _start_next(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
+        self._loop.create_task(self._next()).add_done_callback(done_callback)
 
     async def _next(self) -> tuple[bool, _t.Any]:
         if self._closed:
@@ -82,14 +83,17 @@ class Source:
         except RuntimeError:
             running = None
         if running is loop:
-            self._closed = True
-            self._closer = loop.create_task(self._aclose())
+            self._start_close()
         else:
-            coro = self._aclose()
             try:
-                asyncio.run_coroutine_threadsafe(coro, loop)
-            except RuntimeError:  # closed meanwhile
-                coro.close()
+                loop.call_soon_threadsafe(self._start_close)
+            except RuntimeError:  # closed meanwhile: nothing left to clean up for
+                pass
+
+    def _start_close(self) -> None:
+        self._closed = True
+        if self._closer is None:
+            self._closer = self._loop.create_task(self._aclose())
 
     async def _aclose(self) -> None:
         self._closed = True

@@ -3,7 +3,7 @@
 //! side of a source. The iterator itself is driven by `jsrun._streams.Source` on the
 //! event loop the source was made on.
 
-use crate::command::Command;
+use crate::command::{Command, SettleError};
 use crate::engine::Handle;
 use crate::python::errors::closed_err;
 use crate::python::function::start_async;
@@ -296,6 +296,7 @@ pub fn request_next(
         let settler = StreamSettler {
             handle: handle.clone(),
             id,
+            called: AtomicBool::new(false),
         };
         driver
             .bind(py)
@@ -320,21 +321,45 @@ pub fn close_source(source: &PySource) {
     });
 }
 
-/// Done-callback of one item request: sends the outcome to the engine.
+/// Done-callback of one item request: sends the outcome to the engine. Dropped
+/// uncalled (the loop closed before producing the item), it fails the JS pull so that
+/// the JS reader does not wait forever.
 #[pyclass(frozen)]
 pub struct StreamSettler {
     handle: Arc<Handle>,
     id: u64,
+    called: AtomicBool,
+}
+
+impl StreamSettler {
+    fn settle(&self, result: Result<Value, SettleError>) {
+        if !self.called.swap(true, Ordering::AcqRel) {
+            let _ = self.handle.send(Command::PyStreamSettle {
+                id: self.id,
+                result,
+            });
+        }
+    }
+}
+
+impl Drop for StreamSettler {
+    fn drop(&mut self) {
+        self.settle(Err(SettleError {
+            name: "RuntimeError".into(),
+            message: "the event loop of this PyStreamSource stopped before producing the item"
+                .into(),
+        }));
+    }
 }
 
 #[pymethods]
 impl StreamSettler {
     fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
-        let result = future_outcome(py, &self.handle, fut)?;
-        let _ = self.handle.send(Command::PyStreamSettle {
-            id: self.id,
-            result,
+        let result = future_outcome(py, &self.handle, fut).unwrap_or_else(|e| {
+            let (name, message) = error_parts(py, &e);
+            Err(SettleError { name, message })
         });
+        self.settle(result);
         Ok(())
     }
 }
