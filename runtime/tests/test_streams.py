@@ -24,6 +24,12 @@ def js_async(rt, code):
     return run(rt.eval_async(code))
 
 
+def js_fresh(code):
+    """`code`'s (awaited) value in a runtime of its own."""
+    with jsrun.Runtime() as rt:
+        return js_async(rt, code)
+
+
 async def wait_for(cond, timeout=10.0):
     """Polls `cond()` on the loop (the iterator's clean-up runs there)."""
     deadline = time.monotonic() + timeout
@@ -45,224 +51,206 @@ def test_globals_present_and_no_extra_enumerable_globals():
 
 
 def test_start_enqueue_close_then_read_after_close_is_done():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                const s = new ReadableStream({ start(c) { c.enqueue('a'); c.enqueue('b'); c.close(); } });
-                const r = s.getReader();
-                const got = [await r.read(), await r.read(), await r.read(), await r.read()];
-                await r.closed;
-                return [got, s.locked];
-            })()""",
-        )
-        assert out == [
-            [{"value": "a", "done": False}, {"value": "b", "done": False},
-             {"value": jsrun.undefined, "done": True}, {"value": jsrun.undefined, "done": True}],
-            True,
-        ]
+    out = js_fresh(
+        """(async () => {
+            const s = new ReadableStream({ start(c) { c.enqueue('a'); c.enqueue('b'); c.close(); } });
+            const r = s.getReader();
+            const got = [await r.read(), await r.read(), await r.read(), await r.read()];
+            await r.closed;
+            return [got, s.locked];
+        })()""",
+    )
+    assert out == [
+        [{"value": "a", "done": False}, {"value": "b", "done": False},
+         {"value": jsrun.undefined, "done": True}, {"value": jsrun.undefined, "done": True}],
+        True,
+    ]
 
 
 def test_error_rejects_pending_reads_and_closed():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                let ctl;
-                const s = new ReadableStream({ start(c) { ctl = c; } });
-                const r = s.getReader();
-                const p1 = r.read(), p2 = r.read();
-                ctl.error(new TypeError('boom'));
-                const res = [];
-                for (const p of [p1, p2, r.read(), r.closed]) {
-                    try { await p; res.push('ok'); } catch (e) { res.push(e.name + ':' + e.message); }
-                }
-                return [res, ctl.desiredSize];
-            })()""",
-        )
-        assert out == [["TypeError:boom"] * 4, None]
+    out = js_fresh(
+        """(async () => {
+            let ctl;
+            const s = new ReadableStream({ start(c) { ctl = c; } });
+            const r = s.getReader();
+            const p1 = r.read(), p2 = r.read();
+            ctl.error(new TypeError('boom'));
+            const res = [];
+            for (const p of [p1, p2, r.read(), r.closed]) {
+                try { await p; res.push('ok'); } catch (e) { res.push(e.name + ':' + e.message); }
+            }
+            return [res, ctl.desiredSize];
+        })()""",
+    )
+    assert out == [["TypeError:boom"] * 4, None]
 
 
 def test_pull_error_and_start_rejection_error_the_stream():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                const res = [];
-                for (const src of [
-                    { pull() { throw new Error('pull threw'); } },
-                    { pull() { return Promise.reject(new Error('pull rejected')); } },
-                    { start() { return Promise.reject(new Error('start rejected')); } },
-                ]) {
-                    try { await new ReadableStream(src).getReader().read(); res.push('ok'); }
-                    catch (e) { res.push(e.message); }
-                }
-                try { new ReadableStream({ start() { throw new Error('sync'); } }); } catch (e) { res.push(e.message); }
-                return res;
-            })()""",
-        )
-        assert out == ["pull threw", "pull rejected", "start rejected", "sync"]
+    out = js_fresh(
+        """(async () => {
+            const res = [];
+            for (const src of [
+                { pull() { throw new Error('pull threw'); } },
+                { pull() { return Promise.reject(new Error('pull rejected')); } },
+                { start() { return Promise.reject(new Error('start rejected')); } },
+            ]) {
+                try { await new ReadableStream(src).getReader().read(); res.push('ok'); }
+                catch (e) { res.push(e.message); }
+            }
+            try { new ReadableStream({ start() { throw new Error('sync'); } }); } catch (e) { res.push(e.message); }
+            return res;
+        })()""",
+    )
+    assert out == ["pull threw", "pull rejected", "start rejected", "sync"]
 
 
 def test_promise_returning_pull_is_not_called_again_until_it_settles():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                let calls = 0, release;
-                const s = new ReadableStream({
-                    pull(c) {
-                        calls++;
-                        return new Promise(r => { release = () => { c.enqueue(calls); r(); }; });
-                    },
-                }, { highWaterMark: 5 });
-                const r = s.getReader();
-                const reads = [r.read(), r.read(), r.read()];
-                await new Promise(r => setTimeout(r, 20));
-                const before = calls;           // one pull in flight, whatever is asked
-                release();
-                await new Promise(r => setTimeout(r, 20));
-                return [before, calls, (await reads[0]).value];
-            })()""",
-        )
-        assert out == [1, 2, 1]
+    out = js_fresh(
+        """(async () => {
+            let calls = 0, release;
+            const s = new ReadableStream({
+                pull(c) {
+                    calls++;
+                    return new Promise(r => { release = () => { c.enqueue(calls); r(); }; });
+                },
+            }, { highWaterMark: 5 });
+            const r = s.getReader();
+            const reads = [r.read(), r.read(), r.read()];
+            await new Promise(r => setTimeout(r, 20));
+            const before = calls;           // one pull in flight, whatever is asked
+            release();
+            await new Promise(r => setTimeout(r, 20));
+            return [before, calls, (await reads[0]).value];
+        })()""",
+    )
+    assert out == [1, 2, 1]
 
 
 def test_high_water_mark_bounds_what_a_js_producer_makes_ahead():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                const counts = [];
-                for (const hwm of [0, 1, 3]) {
-                    let pulls = 0;
-                    const s = new ReadableStream({ pull(c) { pulls++; c.enqueue(pulls); } }, { highWaterMark: hwm });
-                    await new Promise(r => setTimeout(r, 10));
-                    counts.push(pulls);
-                    const r = s.getReader();
-                    await r.read(); await r.read();
-                    await new Promise(r => setTimeout(r, 10));
-                    counts.push(pulls);
-                }
-                return counts;
-            })()""",
-        )
-        # Nothing read: exactly hwm chunks made. After 2 reads: 2 more (hwm 0: read-driven).
-        assert out == [0, 2, 1, 3, 3, 5]
+    out = js_fresh(
+        """(async () => {
+            const counts = [];
+            for (const hwm of [0, 1, 3]) {
+                let pulls = 0;
+                const s = new ReadableStream({ pull(c) { pulls++; c.enqueue(pulls); } }, { highWaterMark: hwm });
+                await new Promise(r => setTimeout(r, 10));
+                counts.push(pulls);
+                const r = s.getReader();
+                await r.read(); await r.read();
+                await new Promise(r => setTimeout(r, 10));
+                counts.push(pulls);
+            }
+            return counts;
+        })()""",
+    )
+    # Nothing read: exactly hwm chunks made. After 2 reads: 2 more (hwm 0: read-driven).
+    assert out == [0, 2, 1, 3, 3, 5]
 
 
 def test_desired_size_size_strategy_and_invalid_arguments():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                let ctl;
-                const s = new ReadableStream({ start(c) { ctl = c; } },
-                                             { highWaterMark: 10, size: (ch) => ch.length });
-                const sizes = [ctl.desiredSize];
-                ctl.enqueue('abcd'); sizes.push(ctl.desiredSize);
-                ctl.enqueue('xyz'); sizes.push(ctl.desiredSize);
-                await s.getReader().read(); sizes.push(ctl.desiredSize);
-                const errs = [];
-                for (const f of [
-                    () => new ReadableStream({}, { highWaterMark: -1 }),
-                    () => new ReadableStream({}, { highWaterMark: NaN }),
-                    () => new ReadableStream({ type: 'nope' }),
-                    () => new ReadableStream({ pull: 42 }),
-                    () => new ReadableStream().getReader({ mode: 'byob' }),
-                    () => { const t = new ReadableStream(); t.getReader(); t.getReader(); },
-                    () => { const t = new ReadableStream({ start(c) { c.close(); } }); ctl = null; t; return new ReadableStream({ start(c) { c.close(); c.enqueue(1); } }); },
-                    () => ReadableStreamDefaultController(),
-                    () => new ReadableStreamDefaultController(),
-                ]) { try { f(); errs.push('no error'); } catch (e) { errs.push(e.name); } }
-                return [sizes, errs];
-            })()""",
-        )
-        assert out == [
-            [10, 6, 3, 7],
-            ["RangeError", "RangeError", "RangeError", "TypeError", "TypeError", "TypeError",
-             "TypeError", "TypeError", "TypeError"],
-        ]
+    out = js_fresh(
+        """(async () => {
+            let ctl;
+            const s = new ReadableStream({ start(c) { ctl = c; } },
+                                         { highWaterMark: 10, size: (ch) => ch.length });
+            const sizes = [ctl.desiredSize];
+            ctl.enqueue('abcd'); sizes.push(ctl.desiredSize);
+            ctl.enqueue('xyz'); sizes.push(ctl.desiredSize);
+            await s.getReader().read(); sizes.push(ctl.desiredSize);
+            const errs = [];
+            for (const f of [
+                () => new ReadableStream({}, { highWaterMark: -1 }),
+                () => new ReadableStream({}, { highWaterMark: NaN }),
+                () => new ReadableStream({ type: 'nope' }),
+                () => new ReadableStream({ pull: 42 }),
+                () => new ReadableStream().getReader({ mode: 'byob' }),
+                () => { const t = new ReadableStream(); t.getReader(); t.getReader(); },
+                () => { const t = new ReadableStream({ start(c) { c.close(); } }); ctl = null; t; return new ReadableStream({ start(c) { c.close(); c.enqueue(1); } }); },
+                () => ReadableStreamDefaultController(),
+                () => new ReadableStreamDefaultController(),
+            ]) { try { f(); errs.push('no error'); } catch (e) { errs.push(e.name); } }
+            return [sizes, errs];
+        })()""",
+    )
+    assert out == [
+        [10, 6, 3, 7],
+        ["RangeError", "RangeError", "RangeError", "TypeError", "TypeError", "TypeError",
+         "TypeError", "TypeError", "TypeError"],
+    ]
 
 
 def test_cancel_release_lock_and_locked():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                const log = [];
-                const s = new ReadableStream({
-                    start(c) { c.enqueue(1); },
-                    cancel(reason) { log.push('cancel:' + reason); return new Promise(r => setTimeout(r, 5)); },
-                });
-                const r = s.getReader();
-                log.push('locked:' + s.locked);
-                try { await s.cancel('x'); } catch (e) { log.push('locked cancel:' + e.name); }
-                const pending = r.read().then(v => v, e => 'first:' + e.name);
-                log.push('read:' + JSON.stringify(await pending));
-                const p2 = r.read();
-                r.releaseLock();
-                try { await p2; } catch (e) { log.push('released read:' + e.name); }
-                try { await r.read(); } catch (e) { log.push('read after release:' + e.name); }
-                log.push('locked:' + s.locked);
-                await s.cancel('why');
-                log.push(JSON.stringify(await s.getReader().read()));
-                return log;
-            })()""",
-        )
-        assert out == [
-            "locked:true",
-            "locked cancel:TypeError",
-            'read:{"value":1,"done":false}',
-            "released read:TypeError",
-            "read after release:TypeError",
-            "locked:false",
-            "cancel:why",
-            '{"done":true}',
-        ]
+    out = js_fresh(
+        """(async () => {
+            const log = [];
+            const s = new ReadableStream({
+                start(c) { c.enqueue(1); },
+                cancel(reason) { log.push('cancel:' + reason); return new Promise(r => setTimeout(r, 5)); },
+            });
+            const r = s.getReader();
+            log.push('locked:' + s.locked);
+            try { await s.cancel('x'); } catch (e) { log.push('locked cancel:' + e.name); }
+            const pending = r.read().then(v => v, e => 'first:' + e.name);
+            log.push('read:' + JSON.stringify(await pending));
+            const p2 = r.read();
+            r.releaseLock();
+            try { await p2; } catch (e) { log.push('released read:' + e.name); }
+            try { await r.read(); } catch (e) { log.push('read after release:' + e.name); }
+            log.push('locked:' + s.locked);
+            await s.cancel('why');
+            log.push(JSON.stringify(await s.getReader().read()));
+            return log;
+        })()""",
+    )
+    assert out == [
+        "locked:true",
+        "locked cancel:TypeError",
+        'read:{"value":1,"done":false}',
+        "released read:TypeError",
+        "read after release:TypeError",
+        "locked:false",
+        "cancel:why",
+        '{"done":true}',
+    ]
 
 
 def test_async_iteration_break_cancels_and_prevent_cancel():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                const log = [];
-                const make = (name) => {
-                    let i = 0;
-                    return new ReadableStream({
-                        pull(c) { c.enqueue(i++); },
-                        cancel() { log.push(name + ' cancelled'); },
-                    });
-                };
-                const a = make('a');
-                for await (const x of a) { if (x === 2) break; }
-                log.push('a locked:' + a.locked);
-                const b = make('b');
-                for await (const x of b.values({ preventCancel: true })) { if (x === 1) break; }
-                const again = [];
-                for await (const x of b) { again.push(x); if (x === 3) break; }
-                log.push('b continued:' + again.join(','));
-                return log;
-            })()""",
-        )
-        assert out == ["a cancelled", "a locked:false", "b cancelled", "b continued:2,3"]
+    out = js_fresh(
+        """(async () => {
+            const log = [];
+            const make = (name) => {
+                let i = 0;
+                return new ReadableStream({
+                    pull(c) { c.enqueue(i++); },
+                    cancel() { log.push(name + ' cancelled'); },
+                });
+            };
+            const a = make('a');
+            for await (const x of a) { if (x === 2) break; }
+            log.push('a locked:' + a.locked);
+            const b = make('b');
+            for await (const x of b.values({ preventCancel: true })) { if (x === 1) break; }
+            const again = [];
+            for await (const x of b) { again.push(x); if (x === 3) break; }
+            log.push('b continued:' + again.join(','));
+            return log;
+        })()""",
+    )
+    assert out == ["a cancelled", "a locked:false", "b cancelled", "b continued:2,3"]
 
 
 def test_readable_stream_from():
-    with jsrun.Runtime() as rt:
-        out = js_async(
-            rt,
-            """(async () => {
-                async function* gen() { try { yield 1; yield 2; yield 3; } finally { log.push('gen closed'); } }
-                const log = [];
-                const all = [];
-                for await (const x of ReadableStream.from([1, Promise.resolve(2), 3])) all.push(x);
-                for await (const x of ReadableStream.from(gen())) { all.push(x); if (x === 2) break; }
-                return [all, log];
-            })()""",
-        )
-        assert out == [[1, 2, 3, 1, 2], ["gen closed"]]
+    out = js_fresh(
+        """(async () => {
+            async function* gen() { try { yield 1; yield 2; yield 3; } finally { log.push('gen closed'); } }
+            const log = [];
+            const all = [];
+            for await (const x of ReadableStream.from([1, Promise.resolve(2), 3])) all.push(x);
+            for await (const x of ReadableStream.from(gen())) { all.push(x); if (x === 2) break; }
+            return [all, log];
+        })()""",
+    )
+    assert out == [[1, 2, 3, 1, 2], ["gen closed"]]
 
 
 # ---------------------------------------------------------------- JS -> Python

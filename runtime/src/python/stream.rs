@@ -31,6 +31,13 @@ fn streams_attr<'py>(
     .map(|f| f.bind(py))
 }
 
+/// Sends the command `make` builds, the first time only (`flag` remembers).
+fn send_once(flag: &AtomicBool, handle: &Handle, make: impl FnOnce() -> Command) {
+    if !flag.swap(true, Ordering::AcqRel) {
+        let _ = handle.send(make());
+    }
+}
+
 // ------------------------------------------------------------------ JS -> Python
 
 /// An async iterator over a JavaScript ``ReadableStream``: each ``__anext__`` reads
@@ -68,12 +75,11 @@ impl JsStream {
     }
 
     fn release(&self, cancel: bool) {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            let _ = self.handle.send(Command::StreamRelease {
-                id: self.id,
-                cancel,
-            });
-        }
+        let id = self.id;
+        send_once(&self.closed, &self.handle, || Command::StreamRelease {
+            id,
+            cancel,
+        });
     }
 }
 
@@ -333,12 +339,11 @@ pub struct StreamSettler {
 
 impl StreamSettler {
     fn settle(&self, result: Result<Value, SettleError>) {
-        if !self.called.swap(true, Ordering::AcqRel) {
-            let _ = self.handle.send(Command::PyStreamSettle {
-                id: self.id,
-                result,
-            });
-        }
+        let id = self.id;
+        send_once(&self.called, &self.handle, || Command::PyStreamSettle {
+            id,
+            result,
+        });
     }
 }
 
