@@ -351,6 +351,9 @@ def test_js_stream_locked_by_js_gives_clear_error_and_goes_back_to_js():
         run(main())
         f = rt.eval("(x) => x === locked")
         assert f(s) is True  # a JsStream passed back is the original stream
+        with jsrun.Runtime() as other:
+            with pytest.raises(RuntimeError, match="another runtime"):
+                other.eval("(x) => x")(s)
         s.close()
         with pytest.raises(RuntimeError, match="closed"):
             f(s)
@@ -698,18 +701,24 @@ def test_stream_from_async_iterable_needs_a_loop_and_an_async_iterable():
 def test_py_stream_from_bound_function_and_bind_object():
     with jsrun.Runtime() as rt:
         async def main():
+            async def later(n):
+                await asyncio.sleep(0.001)
+                return rt.stream_from_async_iterable(agen(n))
+
             rt.bind_function("numbers", lambda n: rt.stream_from_async_iterable(agen(n)))
+            rt.bind_function("later", later)
             rt.bind_object("src", {"letters": rt.stream_from_async_iterable(agen(2))})
             return await rt.eval_async(
                 """(async () => {
                     const out = [];
                     for await (const x of numbers(3)) out.push(x);
                     for await (const x of src.letters) out.push('L' + x);
+                    for await (const x of await later(2)) out.push('A' + x);
                     return out;
                 })()"""
             )
 
-        assert run(main()) == [0, 1, 2, "L0", "L1"]
+        assert run(main()) == [0, 1, 2, "L0", "L1", "A0", "A1"]
 
 
 def test_round_trip_python_to_js_to_python():
