@@ -871,3 +871,22 @@ def test_exports():
         jsrun.JsStream()
     with pytest.raises(TypeError):
         jsrun.PyStreamSource()
+
+
+def test_terminate_stops_a_pull_stuck_in_a_loop():
+    rt = jsrun.Runtime()
+    s = rt.eval("new ReadableStream({ pull(c) { while (true) {} } }, { highWaterMark: 0 })")
+
+    async def main():
+        task = asyncio.ensure_future(s.__anext__())
+        await asyncio.sleep(0.05)
+        rt.terminate()
+        with pytest.raises(jsrun.RuntimeTerminated, match="host request"):
+            await asyncio.wait_for(task, 10)
+        with pytest.raises(jsrun.RuntimeTerminated):
+            await s.__anext__()
+
+    try:
+        run(main())
+    finally:
+        rt.close()
