@@ -163,6 +163,24 @@ pub enum Command {
         source: String,
         reply: ReplyTx<Result<CompiledScript, EngineError>>,
     },
+    /// Read the next chunk of JS stream `id` (`JsStream.__anext__`); the target gets
+    /// `[done, value]`.
+    StreamRead {
+        seq: u64,
+        id: u64,
+        target: AsyncTarget,
+    },
+    /// Forget JS stream `id`; `cancel`: cancel it (`JsStream.close()`), else only when
+    /// the engine holds its reader (the `JsStream` was garbage-collected).
+    StreamRelease {
+        id: u64,
+        cancel: bool,
+    },
+    /// The Python iterator behind JS stream `id` answered a pull: `[done, value]`.
+    PyStreamSettle {
+        id: u64,
+        result: Result<Value, SettleError>,
+    },
     Terminate,
     Close,
 }
@@ -210,4 +228,10 @@ pub struct StatsData {
     pub open_resources: u64,
     pub active_timers: u64,
     pub active_intervals: u64,
+    pub active_js_streams: u64,
+    pub active_py_streams: u64,
+    pub total_js_streams: u64,
+    pub total_py_streams: u64,
+    pub bytes_streamed_js_to_py: u64,
+    pub bytes_streamed_py_to_js: u64,
 }

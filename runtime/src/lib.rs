@@ -30,6 +30,8 @@ fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<python::stats::RuntimeStats>()?;
     m.add_class::<python::function::JsFunction>()?;
     m.add_class::<python::function::JsPromise>()?;
+    m.add_class::<python::stream::JsStream>()?;
+    m.add_class::<python::stream::PyStreamSource>()?;
     m.add_class::<python::undefined::JsUndefined>()?;
     m.add_class::<python::snapshot::SnapshotBuilder>()?;
     m.add_class::<python::inspector::InspectorConfig>()?;

@@ -46,6 +46,10 @@ pub enum Value {
     Promise(u64),
     /// A Python callable to expose as a JS function (only from `bind_object`).
     HostFunction(Arc<HostFn>),
+    /// A JS `ReadableStream` kept on the engine thread under this id (`JsStream`).
+    JsStream(u64),
+    /// A Python async iterable JS reads as a `ReadableStream` (`PyStreamSource`).
+    PyStream(Arc<crate::python::stream::PySource>),
 }
 
 /// Limits applied to every conversion, both directions.

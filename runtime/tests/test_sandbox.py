@@ -31,6 +31,8 @@ EXPECTED_GLOBALS = {
     # jsrun: timers and host ops (an op id is only callable once Python registered it)
     "setTimeout", "setInterval", "clearTimeout", "clearInterval", "queueMicrotask",
     "__host_op_sync__", "__host_op_async__",
+    # jsrun: the ReadableStream polyfill (pure JS, src/engine/readable_stream.js)
+    "ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamDefaultController",
 }
 
 HOST_DOORS = [

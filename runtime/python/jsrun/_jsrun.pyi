@@ -1,15 +1,15 @@
 """Type stubs of the extension module `jsrun._jsrun` (kept in sync with src/python/)."""
 
 import datetime
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, Final, Literal, TypeVar, final, overload
 
 from typing_extensions import Self
 
 __all__ = [
     "InspectorConfig", "InspectorEndpoints", "JavaScriptError", "JsFunction", "JsPromise",
-    "JsUndefined", "Runtime", "RuntimeConfig", "RuntimeStats", "RuntimeTerminated",
-    "SnapshotBuilder", "undefined", "_close_all",
+    "JsStream", "JsUndefined", "PyStreamSource", "Runtime", "RuntimeConfig", "RuntimeStats",
+    "RuntimeTerminated", "SnapshotBuilder", "undefined", "_close_all",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -161,9 +161,13 @@ class RuntimeStats:
     @property
     def total_py_streams(self) -> int: ...
     @property
-    def bytes_streamed_js_to_py(self) -> int: ...
+    def bytes_streamed_js_to_py(self) -> int:
+        """Payload read by Python from JS streams: UTF-8 length of str chunks, length of
+        bytes chunks (`Uint8Array`/`ArrayBuffer`); other chunk types count 0."""
     @property
-    def bytes_streamed_py_to_js(self) -> int: ...
+    def bytes_streamed_py_to_js(self) -> int:
+        """Payload read by JS from Python streams: UTF-8 length of str chunks, length of
+        bytes/bytearray/memoryview chunks; other chunk types count 0."""
 
 @final
 class JsPromise:
@@ -179,6 +183,31 @@ class JsFunction:
         """The converted result, or a `JsPromise` when the function returned a pending promise."""
     def call_async(self, *args: Any, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
     def close(self) -> Awaitable[None]: ...
+
+@final
+class JsStream:
+    """An async iterator over a JavaScript `ReadableStream`.
+
+    Each chunk is converted like any value; `StopAsyncIteration` at the end,
+    `JavaScriptError` if the stream errors. Released when garbage-collected or when
+    the runtime closes.
+    """
+
+    def __aiter__(self) -> Self: ...
+    def __anext__(self) -> Coroutine[Any, Any, Any]:
+        """Await and return the next chunk of the stream."""
+    def close(self) -> None:
+        """Cancel the stream and release it; later reads end the iteration. Idempotent."""
+
+@final
+class PyStreamSource:
+    """A Python async iterable that JavaScript reads as a `ReadableStream`.
+
+    Made by `Runtime.stream_from_async_iterable`; pass it to JS once.
+    """
+
+    def close(self) -> None:
+        """End the stream and close the iterator (`aclose()`); idempotent."""
 
 @final
 class Runtime:
@@ -206,6 +235,8 @@ class Runtime:
     def register_op(
         self, name: str, handler: Callable[..., Any], /, *, mode: Literal["sync", "async"] = "sync"
     ) -> int: ...
+    def stream_from_async_iterable(self, iterable: AsyncIterable[Any]) -> PyStreamSource:
+        """Wrap `iterable` so JavaScript reads it as a `ReadableStream`; needs a running event loop."""
     def get_stats(self) -> RuntimeStats: ...
     def inspector_endpoints(self) -> InspectorEndpoints | None: ...
     def is_closed(self) -> bool: ...

@@ -16,6 +16,18 @@ pub trait JsEnv<'js> {
     fn function(&self, id: u64) -> Option<Function<'js>>;
     fn host_function(&self, host: Arc<HostFn>) -> rquickjs::Result<Function<'js>>;
     fn builtins(&self) -> &Builtins<'js>;
+    /// A `ReadableStream` leaving JS: registered under a new id; `None` for other objects.
+    fn register_stream(&self, _obj: &Object<'js>) -> Option<u64> {
+        None
+    }
+    /// A stream entering JS: `Value::JsStream` (the original stream) or `Value::PyStream`.
+    fn stream_to_js(&self, _v: &Value) -> rquickjs::Result<JsValue<'js>> {
+        Err(rquickjs::Error::new_into_js_message(
+            "stream",
+            "ReadableStream",
+            "streams are not supported here",
+        ))
+    }
 }
 
 /// Constructors and helpers looked up once at start-up (user code may overwrite the
@@ -213,6 +225,9 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                     let ms: f64 = b.date_get_time.call((This(obj),))?;
                     return Ok(Value::Date(ms));
                 }
+                if let Some(id) = self.env.register_stream(&obj) {
+                    return Ok(Value::JsStream(id));
+                }
                 if !self.path.insert(id) {
                     return Err(ConvError::Circular.into());
                 }
@@ -318,5 +333,6 @@ pub fn to_js<'js, E: JsEnv<'js>>(
             ))
         }
         Value::HostFunction(h) => env.host_function(h.clone())?.into_value(),
+        Value::JsStream(_) | Value::PyStream(_) => env.stream_to_js(v)?,
     })
 }

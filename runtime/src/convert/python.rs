@@ -172,6 +172,9 @@ impl<'a> FromPy<'a> {
             }
             return Ok(Value::Function(f.id));
         }
+        if let Some(v) = crate::python::stream::stream_value(obj, self.handle) {
+            return v;
+        }
         if self.allow_callables && obj.is_callable() {
             let name = obj
                 .getattr("__name__")
@@ -260,5 +263,8 @@ pub fn to_py<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyResult<B
             Some(c) => c.into_bound(py),
             None => py.None().into_bound(py),
         },
+        v @ (Value::JsStream(_) | Value::PyStream(_)) => {
+            crate::python::stream::to_py_object(py, v, handle)?
+        }
     })
 }

@@ -20,6 +20,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+#[path = "streams.rs"]
+mod streams;
 
 const TERMINATED_MSG: &str = "Runtime terminated by host request";
 const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
@@ -67,6 +69,8 @@ pub(crate) struct State<'js> {
     compiled_budget: usize,
     /// ES modules: registry, caches, requests waiting for sources.
     pub(super) modules: RefCell<super::modules::Registry>,
+    /// `ReadableStream`s crossing to Python and Python iterators read by JS.
+    streams: streams::Streams<'js>,
 }
 
 /// Scripts longer than this are compiled every time (and not kept).
@@ -109,6 +113,12 @@ impl<'js> JsEnv<'js> for State<'js> {
     }
     fn builtins(&self) -> &Builtins<'js> {
         &self.builtins
+    }
+    fn register_stream(&self, obj: &Object<'js>) -> Option<u64> {
+        self.stream_register(obj)
+    }
+    fn stream_to_js(&self, v: &Value) -> rquickjs::Result<JsValue<'js>> {
+        self.stream_value(v)
     }
 }
 
@@ -262,6 +272,7 @@ impl<'js> State<'js> {
                 .max_heap_size
                 .map_or(COMPILE_CACHE_MAX_SOURCE * COMPILE_CACHE_MAX_ENTRIES, |m| m / 256),
             modules: RefCell::default(),
+            streams: Default::default(),
         });
         *st.this.borrow_mut() = Rc::downgrade(&st);
         super::modules::install(&st.ctx, &*st);
@@ -412,6 +423,7 @@ impl<'js> State<'js> {
             }
             g.set("console", obj)?;
         }
+        self.install_streams()?;
         Ok(())
     }
 
@@ -656,6 +668,9 @@ impl<'js> State<'js> {
                 let out = self.running().map(|_| self.configure_modules(change));
                 let _ = reply.send(out);
             }
+            Command::StreamRead { seq, id, target } => self.stream_read(seq, id, target),
+            Command::StreamRelease { id, cancel } => self.stream_release(id, cancel),
+            Command::PyStreamSettle { id, result } => self.py_stream_settle(id, result),
             Command::Stats { reply } => {
                 let _ = reply.send(self.snapshot_stats());
             }
@@ -1183,6 +1198,7 @@ impl<'js> State<'js> {
         s.active_timers = t;
         s.active_intervals = i;
         s.open_resources = (self.functions.borrow().len() + self.promises.borrow().len()) as u64;
+        self.stream_stats(&mut s);
         s
     }
 
@@ -1190,6 +1206,7 @@ impl<'js> State<'js> {
 
     fn shutdown(&self) {
         self.fail_all_pending(|| EngineError::Closed);
+        self.streams_shutdown();
         self.functions.borrow_mut().clear();
         self.promises.borrow_mut().clear();
         self.compiled.borrow_mut().clear();

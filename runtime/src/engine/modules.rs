@@ -276,6 +276,8 @@ fn kind(v: &Value) -> &'static str {
         Value::Date(_) => "datetime",
         Value::Function(_) | Value::HostFunction(_) => "function",
         Value::Promise(_) => "promise",
+        Value::JsStream(_) => "JsStream",
+        Value::PyStream(_) => "PyStreamSource",
     }
 }
 

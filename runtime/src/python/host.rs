@@ -26,7 +26,7 @@ pub enum HostOutcome {
 
 static ISAWAITABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
+pub(crate) fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
     let name = e
         .get_type(py)
         .name()
@@ -66,7 +66,10 @@ pub fn call(
                 }
             }
         }
-        let result = PyTuple::new(py, pyargs).and_then(|t| callable.bind(py).call1(t));
+        let result = {
+            let _loop = HandlerLoop::enter(event_loop.clone());
+            PyTuple::new(py, pyargs).and_then(|t| callable.bind(py).call1(t))
+        };
         let obj = match result {
             Ok(o) => o,
             Err(e) => {
@@ -100,6 +103,33 @@ pub fn call(
         }
     });
     r.unwrap_or_else(|| HostOutcome::Unavailable("Python is shutting down".into()))
+}
+
+thread_local! {
+    static HANDLER_LOOP: std::cell::RefCell<Option<Arc<Py<PyAny>>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While a handler runs on the engine thread: the event loop of the async request
+/// being served (where its awaitables run), for `handler_loop`.
+struct HandlerLoop(Option<Arc<Py<PyAny>>>);
+
+impl HandlerLoop {
+    fn enter(lp: Option<Arc<Py<PyAny>>>) -> Self {
+        HandlerLoop(HANDLER_LOOP.with(|c| c.replace(lp)))
+    }
+}
+
+impl Drop for HandlerLoop {
+    fn drop(&mut self) {
+        let outer = self.0.take();
+        HANDLER_LOOP.with(|c| *c.borrow_mut() = outer);
+    }
+}
+
+/// Inside a sync handler on the engine thread (no running loop there): the event
+/// loop of the async request that led to the call, if any.
+pub fn handler_loop(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    HANDLER_LOOP.with(|c| c.borrow().as_ref().map(|l| l.bind(py).clone()))
 }
 
 /// Runs an awaitable on the caller's event loop (or jsrun's background loop).
@@ -144,37 +174,46 @@ pub struct Settler {
 #[pymethods]
 impl Settler {
     fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
-        let result = if fut.call_method0("cancelled")?.is_truthy()? {
-            Err(SettleError {
-                name: "CancelledError".into(),
-                message: "the Python coroutine was cancelled".into(),
-            })
-        } else {
-            let exc = fut.call_method0("exception")?;
-            if !exc.is_none() {
-                let e = PyErr::from_value(exc);
-                let (name, message) = error_parts(py, &e);
-                Err(SettleError { name, message })
-            } else {
-                let v = fut.call_method0("result")?;
-                match FromPy::new(self.handle.shared.limits, Some(&self.handle)).convert(&v) {
-                    Ok(v) => Ok(v),
-                    Err(e) => {
-                        let (_, message) = error_parts(py, &e);
-                        Err(SettleError {
-                            name: "TypeError".into(),
-                            message,
-                        })
-                    }
-                }
-            }
-        };
+        let result = future_outcome(py, &self.handle, fut)?;
         let _ = self.handle.send(Command::Settle {
             promise_id: self.promise_id,
             result,
         });
         Ok(())
     }
+}
+
+/// The outcome of a finished (asyncio or concurrent) future, converted for JS.
+pub(crate) fn future_outcome(
+    py: Python<'_>,
+    handle: &Arc<Handle>,
+    fut: &Bound<'_, PyAny>,
+) -> PyResult<Result<Value, SettleError>> {
+    if fut.call_method0("cancelled")?.is_truthy()? {
+        return Ok(Err(SettleError {
+            name: "CancelledError".into(),
+            message: "the Python coroutine was cancelled".into(),
+        }));
+    }
+    let exc = fut.call_method0("exception")?;
+    if !exc.is_none() {
+        let e = PyErr::from_value(exc);
+        let (name, message) = error_parts(py, &e);
+        return Ok(Err(SettleError { name, message }));
+    }
+    let v = fut.call_method0("result")?;
+    Ok(
+        match FromPy::new(handle.shared.limits, Some(handle)).convert(&v) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let (_, message) = error_parts(py, &e);
+                Err(SettleError {
+                    name: "TypeError".into(),
+                    message,
+                })
+            }
+        },
+    )
 }
 
 /// Completes an asyncio future from the engine thread: `loop.call_soon_threadsafe`.

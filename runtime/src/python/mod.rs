@@ -9,6 +9,7 @@ pub mod modules;
 pub mod runtime;
 pub mod snapshot;
 pub mod stats;
+pub mod stream;
 pub mod undefined;
 pub mod wait;
 

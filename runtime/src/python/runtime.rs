@@ -393,6 +393,17 @@ impl Runtime {
         Ok(id)
     }
 
+    /// Wraps a Python async iterable so JavaScript reads it as a `ReadableStream`
+    /// (pass the result to JS); needs a running event loop, where the iterator runs.
+    fn stream_from_async_iterable(
+        &self,
+        py: Python<'_>,
+        iterable: &Bound<'_, PyAny>,
+    ) -> PyResult<crate::python::stream::PyStreamSource> {
+        self.check()?;
+        crate::python::stream::from_async_iterable(py, &self.handle, iterable)
+    }
+
     /// A snapshot of the engine's counters.
     fn get_stats(&self, py: Python<'_>) -> PyResult<RuntimeStats> {
         self.check()?;

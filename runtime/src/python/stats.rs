@@ -36,7 +36,11 @@ pub struct RuntimeStats {
     pub active_py_streams: u64,
     pub total_js_streams: u64,
     pub total_py_streams: u64,
+    /// Payload read by Python from JS streams: UTF-8 length of str chunks, length of
+    /// bytes chunks (`Uint8Array`/`ArrayBuffer`); other chunk types count 0.
     pub bytes_streamed_js_to_py: u64,
+    /// Payload read by JS from Python streams: UTF-8 length of str chunks, length of
+    /// bytes/bytearray/memoryview chunks; other chunk types count 0.
     pub bytes_streamed_py_to_js: u64,
 }
 
@@ -60,12 +64,12 @@ impl From<StatsData> for RuntimeStats {
             open_resources: s.open_resources,
             active_timers: s.active_timers,
             active_intervals: s.active_intervals,
-            active_js_streams: 0,
-            active_py_streams: 0,
-            total_js_streams: 0,
-            total_py_streams: 0,
-            bytes_streamed_js_to_py: 0,
-            bytes_streamed_py_to_js: 0,
+            active_js_streams: s.active_js_streams,
+            active_py_streams: s.active_py_streams,
+            total_js_streams: s.total_js_streams,
+            total_py_streams: s.total_py_streams,
+            bytes_streamed_js_to_py: s.bytes_streamed_js_to_py,
+            bytes_streamed_py_to_js: s.bytes_streamed_py_to_js,
         }
     }
 }

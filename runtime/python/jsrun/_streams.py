@@ -1,0 +1,113 @@
+"""The Python halves of jsrun's streams (the Rust side is src/python/stream.rs)."""
+
+from __future__ import annotations
+
+import asyncio
+import typing as _t
+
+
+async def next_chunk(start: _t.Callable[[], _t.Any]) -> _t.Any:
+    """``JsStream.__anext__``: ``start()`` sends the read, its future gives ``[done, value]``."""
+    fut = start()
+    if fut is None:  # the JsStream was closed
+        raise StopAsyncIteration
+    done, value = await fut
+    if done:
+        raise StopAsyncIteration
+    return value
+
+
+class Source:
+    """Runs the async iterator of a ``PyStreamSource`` on the event loop it was made on.
+
+    The engine thread calls :meth:`request` once per JS pull (never two at a time) and
+    gets ``(done, value)`` through the done-callback; :meth:`close` may come from any
+    thread. All iterator state is only touched on the loop's thread.
+    """
+
+    __slots__ = ("_it", "_loop", "_task", "_closed", "_finished", "_closer")
+
+    def __init__(self, iterable: _t.Any, loop: asyncio.AbstractEventLoop) -> None:
+        aiter = getattr(type(iterable), "__aiter__", None)
+        if aiter is None:
+            raise TypeError(
+                f"stream_from_async_iterable() expects an async iterable, not {type(iterable).__name__}"
+            )
+        self._it = aiter(iterable)
+        self._loop = loop
+        self._task: asyncio.Task[_t.Any] | None = None
+        self._closed = False  # no more items will be asked for
+        self._finished = False  # the iterator is exhausted or closed
+        self._closer: _t.Any = None
+
+    # Coroutines are only made on the loop's thread, in a callback: a loop that closes
+    # before running the callback then leaves no never-awaited coroutine behind.
+
+    def request(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
+        """Asks for the next item (from the engine thread)."""
+        try:
+            self._loop.call_soon_threadsafe(self._start_next, done_callback)
+        except RuntimeError:
+            raise RuntimeError("the event loop of this PyStreamSource is closed") from None
+
+    def _start_next(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
+        self._loop.create_task(self._next()).add_done_callback(done_callback)
+
+    async def _next(self) -> tuple[bool, _t.Any]:
+        if self._closed:
+            return (True, None)
+        self._task = asyncio.current_task()
+        try:
+            value = await self._it.__anext__()
+        except StopAsyncIteration:
+            self._closed = self._finished = True
+            return (True, None)
+        except asyncio.CancelledError:
+            if self._closed:  # cancelled by close(): the stream just ends
+                return (True, None)
+            raise
+        except BaseException:
+            self._closed = self._finished = True
+            raise
+        finally:
+            self._task = None
+        return (False, value)
+
+    def close(self) -> None:
+        """Ends the stream and closes the iterator (``aclose()``), from any thread."""
+        loop = self._loop
+        if loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._start_close()
+        else:
+            try:
+                loop.call_soon_threadsafe(self._start_close)
+            except RuntimeError:  # closed meanwhile: nothing left to clean up for
+                pass
+
+    def _start_close(self) -> None:
+        self._closed = True
+        if self._closer is None:
+            self._closer = self._loop.create_task(self._aclose())
+
+    async def _aclose(self) -> None:
+        self._closed = True
+        task = self._task
+        if task is not None and not task.done() and task is not asyncio.current_task():
+            # An item is being produced: stop it (an async generator runs its finally).
+            task.cancel()
+            await asyncio.wait([task])
+        if self._finished:
+            return
+        self._finished = True
+        aclose = getattr(self._it, "aclose", None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except Exception:
+                pass  # a failing clean-up has nobody to report to

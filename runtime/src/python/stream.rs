@@ -1,0 +1,370 @@
+//! `JsStream` (a JS `ReadableStream` read from Python) and `PyStreamSource` (a Python
+//! async iterable read from JS), with the engine thread's short visits to the Python
+//! side of a source. The iterator itself is driven by `jsrun._streams.Source` on the
+//! event loop the source was made on.
+
+use crate::command::{Command, SettleError};
+use crate::engine::Handle;
+use crate::python::errors::closed_err;
+use crate::python::function::start_async;
+use crate::python::host::{error_parts, future_outcome};
+use crate::value::Value;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+static NEXT_CHUNK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn streams_attr<'py>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<Py<PyAny>>,
+    name: &str,
+) -> PyResult<&'py Bound<'py, PyAny>> {
+    cell.get_or_try_init(py, || {
+        py.import("jsrun._streams")?
+            .getattr(name)
+            .map(|f| f.unbind())
+    })
+    .map(|f| f.bind(py))
+}
+
+/// Sends the command `make` builds, the first time only (`flag` remembers).
+fn send_once(flag: &AtomicBool, handle: &Handle, make: impl FnOnce() -> Command) {
+    if !flag.swap(true, Ordering::AcqRel) {
+        let _ = handle.send(make());
+    }
+}
+
+// ------------------------------------------------------------------ JS -> Python
+
+/// An async iterator over a JavaScript ``ReadableStream``: each ``__anext__`` reads
+/// one chunk (converted like any value) without blocking the event loop;
+/// ``StopAsyncIteration`` at the end, ``JavaScriptError`` if the stream errors.
+/// ``close()`` cancels the stream (idempotent); it is also released when
+/// garbage-collected (cancelled if it was being read) and when the runtime closes.
+#[pyclass(frozen, module = "jsrun")]
+pub struct JsStream {
+    handle: Arc<Handle>,
+    id: u64,
+    closed: AtomicBool,
+}
+
+impl JsStream {
+    pub fn new(handle: Arc<Handle>, id: u64) -> Self {
+        JsStream {
+            handle,
+            id,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The value to send back to JS (the original stream), if still usable there.
+    fn value_for(&self, handle: Option<&Arc<Handle>>) -> PyResult<Value> {
+        if handle.is_some_and(|h| !Arc::ptr_eq(h, &self.handle)) {
+            return Err(PyRuntimeError::new_err(
+                "Cannot pass a JsStream to another runtime",
+            ));
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(PyRuntimeError::new_err("JsStream has been closed"));
+        }
+        Ok(Value::JsStream(self.id))
+    }
+
+    fn release(&self, cancel: bool) {
+        let id = self.id;
+        send_once(&self.closed, &self.handle, || Command::StreamRelease {
+            id,
+            cancel,
+        });
+    }
+}
+
+impl Drop for JsStream {
+    fn drop(&mut self) {
+        self.release(false);
+    }
+}
+
+#[pymethods]
+impl JsStream {
+    fn __aiter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Await and return the next chunk of the stream.
+    fn __anext__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let start = slf.getattr("_read_start")?;
+        streams_attr(py, &NEXT_CHUNK, "next_chunk")?.call1((start,))
+    }
+
+    /// Sends one read; its future completes with `[done, value]` (`None`: closed).
+    fn _read_start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if self.closed.load(Ordering::Acquire) {
+            return Ok(None);
+        }
+        if self.handle.forked() {
+            return Err(PyRuntimeError::new_err(
+                "this JsStream belongs to the parent process (used after fork)",
+            ));
+        }
+        if self.handle.is_closed() {
+            return Err(closed_err());
+        }
+        let id = self.id;
+        start_async(py, &self.handle, |seq, target| Command::StreamRead {
+            seq,
+            id,
+            target,
+        })
+        .map(Some)
+    }
+
+    /// Cancel the stream and release it; later reads end the iteration. Idempotent.
+    fn close(&self) {
+        self.release(true);
+    }
+
+    fn __repr__(&self) -> String {
+        let closed = if self.closed.load(Ordering::Acquire) {
+            " closed"
+        } else {
+            ""
+        };
+        format!("<JsStream id={}{closed}>", self.id)
+    }
+}
+
+// ------------------------------------------------------------------ Python -> JS
+
+/// The shared part of a `PyStreamSource`: what the engine keeps while JS reads it.
+pub struct PySource {
+    runtime: Weak<Handle>,
+    /// `jsrun._streams.Source`; taken out (and dropped attached) at the end.
+    driver: Mutex<Option<Py<PyAny>>>,
+    /// Handed to JS already (a source is read once).
+    consumed: AtomicBool,
+}
+
+impl std::fmt::Debug for PySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PySource")
+            .field("consumed", &self.consumed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PySource {
+    fn driver(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.driver
+            .lock()
+            .ok()
+            .and_then(|d| d.as_ref().map(|d| d.clone_ref(py)))
+    }
+}
+
+impl Drop for PySource {
+    fn drop(&mut self) {
+        let driver = self.driver.get_mut().ok().and_then(|d| d.take());
+        release_attached(driver);
+    }
+}
+
+/// Drops a Python object attached (the engine thread is not); leaks it once the
+/// interpreter is going away.
+fn release_attached(obj: Option<Py<PyAny>>) {
+    let mut obj = obj;
+    if obj.is_none() {
+        return;
+    }
+    if crate::python::wait::exiting() || Python::try_attach(|_py| drop(obj.take())).is_none() {
+        std::mem::forget(obj);
+    }
+}
+
+/// A Python async iterable that JavaScript reads as a ``ReadableStream``
+/// (``Runtime.stream_from_async_iterable``). Each JS pull awaits one ``__anext__`` on
+/// the event loop the source was made on, so at most the stream's high-water mark (1)
+/// of items is produced ahead of the JS reader. A source can be handed to JS once.
+/// ``close()`` ends the stream (the JS reader sees its end) and closes the iterator.
+#[pyclass(frozen, module = "jsrun")]
+pub struct PyStreamSource {
+    inner: Arc<PySource>,
+}
+
+#[pymethods]
+impl PyStreamSource {
+    /// End the stream and close the iterator (``aclose()``); idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        match self.inner.driver(py) {
+            Some(d) => d.bind(py).call_method0("close").map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        let used = if self.inner.consumed.load(Ordering::Acquire) {
+            " consumed"
+        } else {
+            ""
+        };
+        format!("<PyStreamSource{used}>")
+    }
+}
+
+/// `Runtime.stream_from_async_iterable`.
+pub fn from_async_iterable(
+    py: Python<'_>,
+    handle: &Arc<Handle>,
+    iterable: &Bound<'_, PyAny>,
+) -> PyResult<PyStreamSource> {
+    // A sync handler called by JS runs on the engine thread: the loop is the one of
+    // the async request being served.
+    let running = py.import("asyncio")?.call_method0("get_running_loop");
+    let lp = match running {
+        Ok(lp) => lp,
+        Err(_) => crate::python::host::handler_loop(py)
+            .filter(|_| handle.on_engine_thread())
+            .ok_or_else(|| {
+                PyRuntimeError::new_err(
+                    "stream_from_async_iterable() needs a running asyncio event loop: call it from a coroutine (or from a handler called during eval_async/call_async)",
+                )
+            })?,
+    };
+    let driver = streams_attr(py, &SOURCE, "Source")?.call1((iterable, lp))?;
+    Ok(PyStreamSource {
+        inner: Arc::new(PySource {
+            runtime: Arc::downgrade(handle),
+            driver: Mutex::new(Some(driver.unbind())),
+            consumed: AtomicBool::new(false),
+        }),
+    })
+}
+
+/// A `JsStream` or `PyStreamSource` converted for JS (`None`: another type).
+pub fn stream_value(
+    obj: &Bound<'_, PyAny>,
+    handle: Option<&Arc<Handle>>,
+) -> Option<PyResult<Value>> {
+    if let Ok(s) = obj.cast::<JsStream>() {
+        return Some(s.get().value_for(handle));
+    }
+    let src = obj.cast::<PyStreamSource>().ok()?;
+    let inner = &src.get().inner;
+    if let Some(h) = handle {
+        if !std::ptr::eq(inner.runtime.as_ptr(), Arc::as_ptr(h)) {
+            return Some(Err(PyRuntimeError::new_err(
+                "Cannot pass a PyStreamSource to another runtime",
+            )));
+        }
+    }
+    if inner.consumed.swap(true, Ordering::AcqRel) {
+        return Some(Err(PyRuntimeError::new_err(
+            "PyStreamSource has already been consumed: a source can be passed to JavaScript only once",
+        )));
+    }
+    Some(Ok(Value::PyStream(inner.clone())))
+}
+
+/// Back to Python (a value that never reached JS).
+pub fn to_py_object<'py>(
+    py: Python<'py>,
+    v: Value,
+    handle: &Arc<Handle>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match v {
+        Value::JsStream(id) => Ok(Bound::new(py, JsStream::new(handle.clone(), id))?.into_any()),
+        Value::PyStream(inner) => Ok(Bound::new(py, PyStreamSource { inner })?.into_any()),
+        _ => Ok(py.None().into_bound(py)),
+    }
+}
+
+// ------------------------------------------------------------------ engine side
+
+/// On the engine thread, for a JS pull: asks the iterator for one item on its loop;
+/// the answer comes back as `Command::PyStreamSettle`. Err: (error name, message).
+pub fn request_next(
+    handle: &Arc<Handle>,
+    source: &PySource,
+    id: u64,
+) -> Result<(), (String, String)> {
+    if crate::python::wait::exiting() {
+        return Err(("Error".into(), "Python is shutting down".into()));
+    }
+    let r = Python::try_attach(|py| {
+        let Some(driver) = source.driver(py) else {
+            return Err(("Error".into(), "the stream source is closed".into()));
+        };
+        let settler = StreamSettler {
+            handle: handle.clone(),
+            id,
+            called: AtomicBool::new(false),
+        };
+        driver
+            .bind(py)
+            .call_method1("request", (settler,))
+            .map(|_| ())
+            .map_err(|e| error_parts(py, &e))
+    });
+    r.unwrap_or_else(|| Err(("Error".into(), "Python is shutting down".into())))
+}
+
+/// On the engine thread: the JS stream was cancelled, ended in error or the runtime
+/// closes: stop the iterator (a no-op once it is exhausted).
+pub fn close_source(source: &PySource) {
+    if crate::python::wait::exiting() {
+        return;
+    }
+    let _ = Python::try_attach(|py| {
+        if let Some(driver) = source.driver(py) {
+            // A closed loop just means nobody is left to clean up for.
+            let _ = driver.bind(py).call_method0("close");
+        }
+    });
+}
+
+/// Done-callback of one item request: sends the outcome to the engine. Dropped
+/// uncalled (the loop closed before producing the item), it fails the JS pull so that
+/// the JS reader does not wait forever.
+#[pyclass(frozen)]
+pub struct StreamSettler {
+    handle: Arc<Handle>,
+    id: u64,
+    called: AtomicBool,
+}
+
+impl StreamSettler {
+    fn settle(&self, result: Result<Value, SettleError>) {
+        let id = self.id;
+        send_once(&self.called, &self.handle, || Command::PyStreamSettle {
+            id,
+            result,
+        });
+    }
+}
+
+impl Drop for StreamSettler {
+    fn drop(&mut self) {
+        self.settle(Err(SettleError {
+            name: "RuntimeError".into(),
+            message: "the event loop of this PyStreamSource stopped before producing the item"
+                .into(),
+        }));
+    }
+}
+
+#[pymethods]
+impl StreamSettler {
+    fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
+        let result = future_outcome(py, &self.handle, fut).unwrap_or_else(|e| {
+            let (name, message) = error_parts(py, &e);
+            Err(SettleError { name, message })
+        });
+        self.settle(result);
+        Ok(())
+    }
+}
