@@ -208,30 +208,75 @@ pub struct SettleError {
     pub message: String,
 }
 
-/// A snapshot of the engine's counters (plain data; `RuntimeStats` on the Python side).
+/// A snapshot of a runtime's counters (`Runtime.get_stats()`), read-only.
+///
+/// Memory comes from QuickJS (`JS_ComputeMemoryUsage`): `heap_total_bytes` and
+/// `physical_total_bytes` are the bytes its allocator holds, `heap_used_bytes` its
+/// estimate of live objects. `external_memory_bytes` is always 0: QuickJS keeps
+/// ArrayBuffer contents on its own heap (counted in the heap figures).
+//
+// One definition serves both sides: the engine fills it, Python reads it as
+// `jsrun.RuntimeStats` (plain data, so the pyclass attribute costs the engine nothing).
+#[pyo3::pyclass(frozen, module = "jsrun", name = "RuntimeStats", get_all, skip_from_py_object)]
 #[derive(Debug, Clone, Default)]
 pub struct StatsData {
+    /// Bytes held by QuickJS's allocator.
     pub heap_total_bytes: u64,
+    /// QuickJS's estimate of the bytes used by live objects, strings, bytecode, ...
     pub heap_used_bytes: u64,
+    /// Always 0 with QuickJS: ArrayBuffer contents are on its own heap.
     pub external_memory_bytes: u64,
+    /// Same as `heap_total_bytes` (QuickJS has no separate committed figure).
     pub physical_total_bytes: u64,
+    /// Milliseconds spent running JS for evaluations and calls, in total.
     pub total_execution_time_ms: u64,
+    /// Milliseconds of the latest evaluation or call.
     pub last_execution_time_ms: u64,
+    /// Kind of the latest one: "eval_sync", "eval_async", "eval_module_sync",
+    /// "eval_module_async", "call_function_sync" or "call_function_async"; None before any.
     pub last_execution_kind: Option<&'static str>,
+    /// Number of `eval` calls.
     pub eval_sync_count: u64,
+    /// Number of `eval_async` calls.
     pub eval_async_count: u64,
+    /// Number of `eval_module` calls.
     pub eval_module_sync_count: u64,
+    /// Number of `eval_module_async` calls.
     pub eval_module_async_count: u64,
+    /// Number of synchronous `JsFunction` calls.
     pub call_function_sync_count: u64,
+    /// Number of `JsFunction.call_async` calls (and calls that returned a promise).
     pub call_function_async_count: u64,
+    /// Async Python handlers (and async ops) whose JS promise is still waiting.
     pub active_async_ops: u64,
+    /// JS functions and promises handed to Python and not yet released.
     pub open_resources: u64,
+    /// Pending `setTimeout` timers.
     pub active_timers: u64,
+    /// Active `setInterval` timers.
     pub active_intervals: u64,
+    /// JS `ReadableStream`s being read from Python (`JsStream`), not yet finished.
     pub active_js_streams: u64,
+    /// Python async iterables being read by JS (`PyStreamSource`), not yet finished.
     pub active_py_streams: u64,
+    /// `JsStream`s created so far.
     pub total_js_streams: u64,
+    /// `PyStreamSource`s handed to JS so far.
     pub total_py_streams: u64,
+    /// Payload read by Python from JS streams: UTF-8 length of str chunks, length of
+    /// bytes chunks (`Uint8Array`/`ArrayBuffer`); other chunk types count 0.
     pub bytes_streamed_js_to_py: u64,
+    /// Payload read by JS from Python streams: UTF-8 length of str chunks, length of
+    /// bytes/bytearray/memoryview chunks; other chunk types count 0.
     pub bytes_streamed_py_to_js: u64,
+}
+
+#[pyo3::pymethods]
+impl StatsData {
+    fn __repr__(&self) -> String {
+        format!(
+            "RuntimeStats(heap_used_bytes={}, eval_sync_count={}, eval_async_count={}, call_function_sync_count={}, active_timers={}, active_intervals={})",
+            self.heap_used_bytes, self.eval_sync_count, self.eval_async_count, self.call_function_sync_count, self.active_timers, self.active_intervals
+        )
+    }
 }

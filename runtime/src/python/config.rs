@@ -27,6 +27,8 @@ pub struct RuntimeConfig {
     bootstrap: Option<String>,
     timeout: Option<Py<PyAny>>,
     timeout_dur: Option<std::time::Duration>,
+    /// Whether `console.log/info/debug` (to `sys.stdout`) and `console.warn/error` (to
+    /// `sys.stderr`) exist in the runtime; read-only, default False.
     #[pyo3(get)]
     enable_console: bool,
     inspector: Option<Py<InspectorConfig>>,
@@ -111,6 +113,10 @@ impl RuntimeConfig {
         Ok(c)
     }
 
+    /// Heap limit in bytes, or None (no limit). Going over it terminates the runtime
+    /// (`RuntimeTerminated`, "heap limit").
+    /// Heap limit in bytes, or None (no limit). Going over it terminates the runtime
+    /// (`RuntimeTerminated`, "heap limit").
     #[getter]
     fn max_heap_size(&self) -> Option<usize> {
         self.max_heap_size
@@ -131,6 +137,10 @@ impl RuntimeConfig {
         self.initial_heap_size = positive_int(v, "initial_heap_size")?;
         Ok(())
     }
+    /// JavaScript run once when the runtime starts, or None. Cannot be combined with
+    /// `snapshot`.
+    /// JavaScript run once when the runtime starts, or None. Cannot be combined with
+    /// `snapshot`.
     #[getter]
     fn bootstrap(&self) -> Option<String> {
         self.bootstrap.clone()
@@ -145,6 +155,10 @@ impl RuntimeConfig {
         self.bootstrap = v;
         Ok(())
     }
+    /// Default timeout of every evaluation and call, sync and async (seconds as int or
+    /// float, or a `datetime.timedelta`), or None.
+    /// Default timeout of every evaluation and call, sync and async (seconds as int or
+    /// float, or a `datetime.timedelta`), or None.
     #[getter]
     fn timeout(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.timeout.as_ref().map(|t| t.clone_ref(py))
@@ -211,6 +225,8 @@ impl RuntimeConfig {
         self.snapshot = v;
         Ok(())
     }
+    /// Deepest nesting a value may have when crossing between Python and JS (default 100).
+    /// Deepest nesting a value may have when crossing between Python and JS (default 100).
     #[getter]
     fn max_serialization_depth(&self) -> usize {
         self.max_serialization_depth
@@ -224,6 +240,10 @@ impl RuntimeConfig {
             )),
         }
     }
+    /// Most payload bytes a value may carry when crossing between Python and JS
+    /// (default 10 MiB).
+    /// Most payload bytes a value may carry when crossing between Python and JS
+    /// (default 10 MiB).
     #[getter]
     fn max_serialization_bytes(&self) -> usize {
         self.max_serialization_bytes

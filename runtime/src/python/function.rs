@@ -15,6 +15,11 @@ use pyo3::types::PyTuple;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// A JavaScript function living on its runtime's engine thread.
+///
+/// Calling it converts the arguments, runs the function there and returns the
+/// converted result, or an awaitable `JsPromise` when the function returned a pending
+/// promise. Methods keep their `this`. Released when garbage-collected or closed.
 #[pyclass(frozen, module = "jsrun")]
 pub struct JsFunction {
     pub handle: Arc<Handle>,

@@ -23,12 +23,16 @@ pub fn unsupported() -> PyErr {
 #[pyclass(module = "jsrun")]
 pub struct InspectorConfig {
     addr: SocketAddr,
+    /// Whether the runtime would wait for a debugger before running code.
     #[pyo3(get, set)]
     wait_for_connection: bool,
+    /// Whether the runtime would pause on the first statement.
     #[pyo3(get, set)]
     break_on_next_statement: bool,
+    /// The URL shown for the target in DevTools, or None.
     #[pyo3(get, set)]
     target_url: Option<String>,
+    /// The name shown for the target in DevTools, or None.
     #[pyo3(get, set)]
     display_name: Option<String>,
 }
@@ -105,12 +109,20 @@ impl InspectorConfig {
 /// ``None``. The class exists so that code naming it keeps working.
 #[pyclass(frozen, module = "jsrun", get_all)]
 pub struct InspectorEndpoints {
+    /// Target id.
     pub id: String,
+    /// The DevTools websocket URL.
     pub websocket_url: String,
+    /// A URL that opens the DevTools front end on this target.
     pub devtools_frontend_url: String,
+    /// Target title.
     pub title: String,
+    /// Target description.
     pub description: String,
+    /// Target URL.
     pub target_url: String,
+    /// Target icon URL.
     pub favicon_url: String,
+    /// `host:port` the inspector listens on.
     pub host: String,
 }

@@ -4,6 +4,9 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
+/// JavaScript `undefined` (falsy; `str()` is "undefined").
+///
+/// Only the `jsrun.undefined` singleton exists: constructing another raises.
 #[pyclass(frozen, module = "jsrun")]
 pub struct JsUndefined;
 
