@@ -336,3 +336,7 @@ pub fn to_js<'js, E: JsEnv<'js>>(
         Value::JsStream(_) | Value::PyStream(_) => env.stream_to_js(v)?,
     })
 }
+
+#[cfg(test)]
+#[path = "js_tests.rs"]
+mod tests;
