@@ -132,6 +132,29 @@ def test_getter_that_throws(mrt):
     assert mrt.eval("6") == 6
 
 
+def test_type_checks_run_no_user_code_or_report_its_error(rt):
+    # Date, Set and bytes are told by their class; a ReadableStream by `instanceof`,
+    # which asks a proxy's getPrototypeOf trap: what the trap throws is the error.
+    rt.eval("Object.defineProperty(Set, Symbol.hasInstance, { value() { throw new Error('no') } })")
+    assert rt.eval("({a: new Set([1]), d: Object.create(Date.prototype)})") == {"a": {1}, "d": {}}
+    assert rt.eval("new (class extends Date {})(0)") == datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    with pytest.raises(jsrun.JavaScriptError, match="trap"):
+        rt.eval("new Proxy({}, { getPrototypeOf() { throw new Error('trap') } })")
+    assert rt.eval("new Proxy({p: 1}, {})") == {"p": 1}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "(() => { const b = new ArrayBuffer(4); b.transfer(); return b; })()",
+        "(() => { const b = new ArrayBuffer(4); const u = new Uint8Array(b); b.transfer(); return u; })()",
+        "new SharedArrayBuffer(0)",
+    ],
+)
+def test_detached_and_shared_buffers_are_bytes(mrt, code):
+    assert mrt.eval(code) == b""
+
+
 # ------------------------------------------------------------------ Python -> JS
 
 
