@@ -135,6 +135,12 @@ pub fn js_string(s: &rquickjs::String<'_>) -> Result<String, ConvError> {
     }
 }
 
+/// `arr.length`. rquickjs' `Array::len` panics from 2**31 on (not an int then).
+fn array_len(arr: &Array<'_>) -> rquickjs::Result<usize> {
+    let len: f64 = arr.as_object().get("length")?;
+    Ok(len as usize)
+}
+
 fn obj_id(v: &JsValue<'_>) -> usize {
     unsafe { qjs::JS_VALUE_GET_PTR(v.as_raw()) as usize }
 }
@@ -234,8 +240,9 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                     return Err(ConvError::Circular.into());
                 }
                 let arr = Array::from_value(v)?;
-                let mut out = Vec::with_capacity(arr.len().min(1 << 16));
-                for i in 0..arr.len() {
+                let len = array_len(&arr)?;
+                let mut out = Vec::with_capacity(len.min(1 << 16));
+                for i in 0..len {
                     let item: JsValue = arr.get(i)?;
                     out.push(self.go(
                         item,
@@ -267,8 +274,9 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 }
                 let out = if unsafe { qjs::JS_IsSet(obj.as_raw()) } {
                     let arr: Array = b.array_from.call((obj,))?;
-                    let mut out = Vec::with_capacity(arr.len().min(1 << 16));
-                    for i in 0..arr.len() {
+                    let len = array_len(&arr)?;
+                    let mut out = Vec::with_capacity(len.min(1 << 16));
+                    for i in 0..len {
                         let item: JsValue = arr.get(i)?;
                         out.push(self.go(
                             item,
