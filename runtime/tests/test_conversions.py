@@ -126,10 +126,43 @@ def test_js_size_limit():
         assert r.eval("'ok'") == "ok"
 
 
+def test_huge_sparse_array_hits_the_size_limit(mrt):
+    # Its length is not an int32: rquickjs' Array::len would panic on it.
+    for code in ["new Array(2**31)", "new Array(2**32 - 1)"]:
+        with pytest.raises(RuntimeError, match="size|bytes"):
+            mrt.eval(code)
+    assert mrt.eval("[1]") == [1]
+
+
 def test_getter_that_throws(mrt):
     with pytest.raises(jsrun.JavaScriptError, match="nope"):
         mrt.eval("({get bad() { throw new Error('nope') }})")
     assert mrt.eval("6") == 6
+
+
+def test_type_checks_run_no_user_code_or_report_its_error():
+    # Date, Set and bytes are told by their class; a ReadableStream by `instanceof`,
+    # which asks a proxy's getPrototypeOf trap: what the trap throws is the error.
+    with jsrun.Runtime() as rt:  # its own: the test changes a global
+        rt.eval("Object.defineProperty(Set, Symbol.hasInstance, { value() { throw new Error('no') } })")
+        assert rt.eval("({a: new Set([1]), d: Object.create(Date.prototype)})") == {"a": {1}, "d": {}}
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        assert rt.eval("new (class extends Date {})(0)") == epoch
+        with pytest.raises(jsrun.JavaScriptError, match="trap"):
+            rt.eval("new Proxy({}, { getPrototypeOf() { throw new Error('trap') } })")
+        assert rt.eval("new Proxy({p: 1}, {})") == {"p": 1}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "(() => { const b = new ArrayBuffer(4); b.transfer(); return b; })()",
+        "(() => { const b = new ArrayBuffer(4); const u = new Uint8Array(b); b.transfer(); return u; })()",
+        "new SharedArrayBuffer(0)",
+    ],
+)
+def test_detached_and_shared_buffers_are_bytes(mrt, code):
+    assert mrt.eval(code) == b""
 
 
 # ------------------------------------------------------------------ Python -> JS

@@ -474,6 +474,42 @@ def test_eval_module_from_inside_a_bound_function_and_a_loader():
         assert rt.eval_module("file:///outer.js") == {"default": "in"}
 
 
+CONVERTED = [
+    "({a: 1})",
+    "[{b: [2]}]",
+    "new Set([1])",
+    "new Date(0)",
+    "new Uint8Array([1, 2])",
+    "new Uint8Array([1]).buffer",
+    "new Int16Array([3])",
+    "(() => { const b = new ArrayBuffer(4); b.transfer(); return b; })()",
+]
+
+
+@pytest.mark.parametrize("code", CONVERTED)
+def test_imports_after_a_conversion_to_python(code):
+    # QuickJS keeps a pending exception per runtime and a module lookup that misses
+    # takes one for its own failure: converting a value must leave none behind.
+    with Runtime() as rt:
+        rt.add_static_module("dep", "export const v = 7;")
+        rt.add_static_module("top", "import { v } from 'dep'; export const w = v;")
+        rt.eval(code)
+        assert rt.eval_module("top") == {"w": 7}
+
+
+@pytest.mark.parametrize("code", CONVERTED)
+def test_dynamic_import_after_passing_a_value_to_python(code):
+    # The same inside one evaluation: the argument's conversion, then import().
+    with Runtime() as rt:
+        rt.add_static_module("dep", "export const v = 7;")
+        rt.add_static_module("top", "import { v } from 'dep'; export const w = v;")
+        seen = []
+        rt.bind_function("take", seen.append)
+        out = asyncio.run(rt.eval_async(f"take({code}); import('top').then(m => m.w)"))
+        assert out == 7
+        assert len(seen) == 1
+
+
 def test_import_meta_url_is_the_resolved_name():
     with Runtime() as rt:
         rt.set_module_loader(lambda spec: "export const url = import.meta.url;")

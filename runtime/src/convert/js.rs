@@ -17,8 +17,9 @@ pub trait JsEnv<'js> {
     fn host_function(&self, host: Arc<HostFn>) -> rquickjs::Result<Function<'js>>;
     fn builtins(&self) -> &Builtins<'js>;
     /// A `ReadableStream` leaving JS: registered under a new id; `None` for other objects.
-    fn register_stream(&self, _obj: &Object<'js>) -> Option<u64> {
-        None
+    /// Telling one apart may run user code (`instanceof`): its error is pending on `Err`.
+    fn register_stream(&self, _obj: &Object<'js>) -> rquickjs::Result<Option<u64>> {
+        Ok(None)
     }
     /// A stream entering JS: `Value::JsStream` (the original stream) or `Value::PyStream`.
     fn stream_to_js(&self, _v: &Value) -> rquickjs::Result<JsValue<'js>> {
@@ -33,21 +34,20 @@ pub trait JsEnv<'js> {
 /// Constructors and helpers looked up once at start-up (user code may overwrite the
 /// globals; conversions keep working with the originals).
 pub struct Builtins<'js> {
-    pub date: Object<'js>,
-    pub set: Object<'js>,
     pub array_from: Function<'js>,
     pub bigint: Function<'js>,
     pub date_get_time: Function<'js>,
     pub new_set: Function<'js>,
     pub new_date: Function<'js>,
     pub string: Function<'js>,
+    /// QuickJS exports no constant for it (`JS_IsArrayBuffer` covers plain ones only).
+    shared_array_buffer_class: qjs::JSClassID,
 }
 
 impl<'js> Builtins<'js> {
     pub fn new(ctx: &Ctx<'js>) -> rquickjs::Result<Self> {
         let g = ctx.globals();
         let date: Object = g.get("Date")?;
-        let set: Object = g.get("Set")?;
         let array: Object = g.get("Array")?;
         let array_from: Function = array.get("from")?;
         let bigint: Function = g.get("BigInt")?;
@@ -57,29 +57,74 @@ impl<'js> Builtins<'js> {
         let new_set: Function = ctx.eval("((S) => function (a) { return new S(a); })(Set)")?;
         let new_date: Function = ctx.eval("((D) => function (ms) { return new D(ms); })(Date)")?;
         let string: Function = g.get("String")?;
+        let sab: Object = ctx.eval("new SharedArrayBuffer(0)")?;
         Ok(Builtins {
-            date,
-            set,
             array_from,
             bigint,
             date_get_time,
             new_set,
             new_date,
             string,
+            shared_array_buffer_class: unsafe { qjs::JS_GetClassID(sab.as_raw()) },
         })
+    }
+
+    /// The bytes of a `Uint8Array`, `ArrayBuffer` or `SharedArrayBuffer`; `None` for
+    /// any other object. Detached buffers and out-of-bounds views read as empty.
+    ///
+    /// The type is told by the object's class, which neither throws nor runs user code:
+    /// rquickjs' `ArrayBuffer::from_object` throws into the context for every other
+    /// object and leaves the exception pending (QuickJS keeps it per runtime, and a
+    /// later module lookup takes it for its own failure).
+    fn bytes(&self, obj: &Object<'_>) -> Option<Vec<u8>> {
+        let raw = obj.as_raw();
+        let data = if obj.is_typed_array::<u8>() {
+            TypedArray::<u8>::from_object(obj.clone()).ok()?.as_raw()
+        } else if unsafe {
+            qjs::JS_IsArrayBuffer(raw) || qjs::JS_GetClassID(raw) == self.shared_array_buffer_class
+        } {
+            ArrayBuffer::from_value(obj.clone().into_value()).and_then(|ab| ab.as_raw())
+        } else {
+            return None;
+        };
+        Some(match data {
+            Some(p) => unsafe { p.as_ref() }.to_vec(),
+            None => {
+                // Detached or out of bounds: the read threw. Not an error here.
+                drop(obj.ctx().catch());
+                Vec::new()
+            }
+        })
+    }
+}
+
+/// `obj instanceof class`, which may run user code (`Symbol.hasInstance`, a proxy's
+/// `getPrototypeOf`): its error is pending on `Err` (rquickjs' `is_instance_of` reads
+/// a failure as `true` and leaves the exception pending).
+pub fn instance_of<'js>(obj: &Object<'js>, class: &Object<'js>) -> rquickjs::Result<bool> {
+    let ctx = obj.ctx();
+    match unsafe { qjs::JS_IsInstanceOf(ctx.as_raw().as_ptr(), obj.as_raw(), class.as_raw()) } {
+        r if r < 0 => Err(rquickjs::Error::Exception),
+        r => Ok(r > 0),
     }
 }
 
 /// Reads a JS string, lossy for lone surrogates (QuickJS hands them out as WTF-8).
 pub fn js_string(s: &rquickjs::String<'_>) -> Result<String, ConvError> {
+    // A failed read (out of memory) threw: the error returned says it instead.
+    let unreadable = || {
+        drop(s.ctx().catch());
+        ConvError::Other("cannot read JS string".into())
+    };
     match s.to_string() {
         Ok(s) => Ok(s),
+        Err(rquickjs::Error::Unknown) => Err(unreadable()),
         Err(rquickjs::Error::Utf8(_)) => unsafe {
             let mut len = std::mem::MaybeUninit::uninit();
             let ctx = s.ctx().as_raw().as_ptr();
             let ptr = qjs::JS_ToCStringLen(ctx, len.as_mut_ptr(), s.as_raw());
             if ptr.is_null() {
-                return Err(ConvError::Other("cannot read JS string".into()));
+                return Err(unreadable());
             }
             let bytes = std::slice::from_raw_parts(ptr as *const u8, len.assume_init());
             let out = String::from_utf8_lossy(bytes).into_owned();
@@ -88,6 +133,12 @@ pub fn js_string(s: &rquickjs::String<'_>) -> Result<String, ConvError> {
         },
         Err(e) => Err(ConvError::Other(e.to_string())),
     }
+}
+
+/// `arr.length`. rquickjs' `Array::len` panics from 2**31 on (not an int then).
+fn array_len(arr: &Array<'_>) -> rquickjs::Result<usize> {
+    let len: f64 = arr.as_object().get("length")?;
+    Ok(len as usize)
 }
 
 fn obj_id(v: &JsValue<'_>) -> usize {
@@ -189,8 +240,9 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                     return Err(ConvError::Circular.into());
                 }
                 let arr = Array::from_value(v)?;
-                let mut out = Vec::with_capacity(arr.len().min(1 << 16));
-                for i in 0..arr.len() {
+                let len = array_len(&arr)?;
+                let mut out = Vec::with_capacity(len.min(1 << 16));
+                for i in 0..len {
                     let item: JsValue = arr.get(i)?;
                     out.push(self.go(
                         item,
@@ -205,36 +257,26 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 let id = obj_id(&v);
                 let obj = Object::from_value(v.clone())?;
                 let b = self.env.builtins();
-                if let Ok(ta) = TypedArray::<u8>::from_object(obj.clone()) {
-                    let bytes = ta
-                        .as_raw()
-                        .map(|p| unsafe { p.as_ref() }.to_vec())
-                        .unwrap_or_default();
+                if let Some(bytes) = b.bytes(&obj) {
                     self.budget.charge(bytes.len())?;
                     return Ok(Value::Bytes(bytes));
                 }
-                if let Some(ab) = ArrayBuffer::from_object(obj.clone()) {
-                    let bytes = ab
-                        .as_raw()
-                        .map(|p| unsafe { p.as_ref() }.to_vec())
-                        .unwrap_or_default();
-                    self.budget.charge(bytes.len())?;
-                    return Ok(Value::Bytes(bytes));
-                }
-                if obj.is_instance_of(&b.date) {
+                // Class checks (a subclass counts; no user code runs).
+                if unsafe { qjs::JS_IsDate(obj.as_raw()) } {
                     let ms: f64 = b.date_get_time.call((This(obj),))?;
                     return Ok(Value::Date(ms));
                 }
-                if let Some(id) = self.env.register_stream(&obj) {
+                if let Some(id) = self.env.register_stream(&obj)? {
                     return Ok(Value::JsStream(id));
                 }
                 if !self.path.insert(id) {
                     return Err(ConvError::Circular.into());
                 }
-                let out = if obj.is_instance_of(&b.set) {
+                let out = if unsafe { qjs::JS_IsSet(obj.as_raw()) } {
                     let arr: Array = b.array_from.call((obj,))?;
-                    let mut out = Vec::with_capacity(arr.len().min(1 << 16));
-                    for i in 0..arr.len() {
+                    let len = array_len(&arr)?;
+                    let mut out = Vec::with_capacity(len.min(1 << 16));
+                    for i in 0..len {
                         let item: JsValue = arr.get(i)?;
                         out.push(self.go(
                             item,
@@ -336,3 +378,7 @@ pub fn to_js<'js, E: JsEnv<'js>>(
         Value::JsStream(_) | Value::PyStream(_) => env.stream_to_js(v)?,
     })
 }
+
+#[cfg(test)]
+#[path = "js_tests.rs"]
+mod tests;

@@ -108,13 +108,13 @@ impl<'js> JsEnv<'js> for State<'js> {
                 st.call_host(&host, args.0, false)
             },
         )?;
-        let _ = f.set_name(&name);
+        f.set_name(&name)?;
         Ok(f)
     }
     fn builtins(&self) -> &Builtins<'js> {
         &self.builtins
     }
-    fn register_stream(&self, obj: &Object<'js>) -> Option<u64> {
+    fn register_stream(&self, obj: &Object<'js>) -> rquickjs::Result<Option<u64>> {
         self.stream_register(obj)
     }
     fn stream_to_js(&self, v: &Value) -> rquickjs::Result<JsValue<'js>> {

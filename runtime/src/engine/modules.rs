@@ -121,11 +121,8 @@ unsafe fn c_str(p: *const c_char) -> String {
     CStr::from_ptr(p).to_string_lossy().into_owned()
 }
 
-/// QuickJS keeps the pending exception per runtime, and takes one that is pending
-/// after a failed module lookup for the lookup's error. Nothing legitimate is pending
-/// when a resolution or a module request starts, but a value conversion may have left
-/// a probe's error behind (`ArrayBuffer object expected`): drop it.
-fn drop_stale_exception(ctx: *mut qjs::JSContext) {
+/// Drops the exception a call just threw, where its failure is not an error.
+fn clear_exception(ctx: *mut qjs::JSContext) {
     unsafe {
         if qjs::JS_HasException(ctx) {
             qjs::JS_FreeValue(ctx, qjs::JS_GetException(ctx));
@@ -171,7 +168,6 @@ unsafe extern "C" fn normalize_raw(
     _attributes: qjs::JSValue,
     _opaque: *mut c_void,
 ) -> *mut c_char {
-    drop_stale_exception(ctx);
     let (base, name) = (c_str(base), c_str(name));
     guard(ctx, std::ptr::null_mut(), |h| match h.normalize(ctx, &base, &name) {
         Some(r) => {
@@ -597,7 +593,6 @@ impl<'js> State<'js> {
         event_loop: Option<Arc<pyo3::Py<pyo3::PyAny>>>,
     ) -> Result<Vec<u64>, EngineError> {
         let main = self.ctx.as_raw().as_ptr();
-        drop_stale_exception(main);
         let scratch = unsafe {
             let rt = qjs::JS_GetRuntime(main);
             let c = qjs::JS_NewContextRaw(rt);
@@ -755,7 +750,6 @@ impl<'js> State<'js> {
             },
         };
         let ctx = self.ctx.as_raw().as_ptr();
-        drop_stale_exception(ctx);
         let (done, ns) = unsafe {
             let v = qjs::JS_MKPTR(qjs::JS_TAG_MODULE, m.as_ptr().cast());
             qjs::JS_DupValue(ctx, v); // JS_EvalFunction consumes one reference
@@ -903,11 +897,13 @@ fn set_meta_url(ctx: *mut qjs::JSContext, m: NonNull<qjs::JSModuleDef>, name: &s
     unsafe {
         let meta = qjs::JS_GetImportMeta(ctx, m.as_ptr());
         if qjs::JS_IsException(meta) {
-            drop_stale_exception(ctx);
+            clear_exception(ctx);
             return;
         }
         let v = qjs::JS_NewStringLen(ctx, name.as_ptr().cast(), name.len() as _);
-        qjs::JS_SetPropertyStr(ctx, meta, c"url".as_ptr(), v);
+        if qjs::JS_SetPropertyStr(ctx, meta, c"url".as_ptr(), v) < 0 {
+            clear_exception(ctx); // out of memory: the module goes without a url
+        }
         qjs::JS_FreeValue(ctx, meta);
     }
 }

@@ -12,7 +12,7 @@
 
 use super::{describe, State};
 use crate::command::{AsyncTarget, Outcome, SettleError, StatsData};
-use crate::convert::js::to_js;
+use crate::convert::js::{instance_of, to_js};
 use crate::python::stream::{self as pystream, PySource};
 use crate::value::Value;
 use rquickjs::function::This;
@@ -135,10 +135,12 @@ impl<'js> State<'js> {
 
     // ------------------------------------------------------------ JS -> Python
 
-    pub(super) fn stream_register(&self, obj: &Object<'js>) -> Option<u64> {
-        let int = self.streams.internals.get()?;
-        if !obj.is_instance_of(&int.class) {
-            return None;
+    pub(super) fn stream_register(&self, obj: &Object<'js>) -> rquickjs::Result<Option<u64>> {
+        let Some(int) = self.streams.internals.get() else {
+            return Ok(None);
+        };
+        if !instance_of(obj, &int.class)? {
+            return Ok(None);
         }
         let id = self.new_id();
         self.streams.js.borrow_mut().insert(
@@ -150,7 +152,7 @@ impl<'js> State<'js> {
             },
         );
         self.stats.borrow_mut().total_js_streams += 1;
-        Some(id)
+        Ok(Some(id))
     }
 
     pub(super) fn stream_value(&self, v: &Value) -> rquickjs::Result<JsValue<'js>> {
