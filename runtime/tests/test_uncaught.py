@@ -228,3 +228,15 @@ def test_failing_cancel_of_a_closed_js_stream_is_not_logged(rt, log):
     t.close()
     barrier(rt)
     assert messages(log) == []
+
+
+def test_many_unhandled_rejections_are_summed_up(rt, log):
+    t0 = time.monotonic()
+    rt.eval("for (let i = 0; i < 100000; i++) Promise.reject(i); 0")
+    barrier(rt)
+    assert time.monotonic() - t0 < 20
+    msgs = messages(log)
+    assert len(msgs) == 101
+    assert msgs[0] == "Unhandled promise rejection: 0"
+    assert msgs[99] == "Unhandled promise rejection: 99"
+    assert msgs[100] == "... and 99900 more unhandled promise rejections"

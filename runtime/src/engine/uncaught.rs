@@ -14,19 +14,31 @@ use crate::command::EngineError;
 use crate::python::host;
 use rquickjs::{qjs, Ctx, Function, Persistent, Promise, Value as JsValue};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 /// A promise rejected while nobody handled it, with its reason.
 struct Candidate {
-    key: usize,
+    /// Rejection order (reports follow it).
+    order: u64,
     promise: Persistent<JsValue<'static>>,
     reason: Persistent<JsValue<'static>>,
+}
+
+/// Candidates by promise identity: a loop rejecting many promises stays linear.
+#[derive(Default)]
+struct Candidates {
+    next: u64,
+    map: HashMap<usize, Candidate>,
 }
 
 thread_local! {
     /// The engine thread's candidates (one QuickJS runtime per engine thread; the
     /// tracker is a `'static` callback that cannot reach the `State`).
-    static CANDIDATES: RefCell<Vec<Candidate>> = const { RefCell::new(Vec::new()) };
+    static CANDIDATES: RefCell<Option<Candidates>> = const { RefCell::new(None) };
 }
+
+/// At most this many rejections are logged one by one per command or timer.
+const MAX_REPORTED: usize = 100;
 
 /// Identity of a promise object (its address; the candidate keeps it alive).
 fn key(v: &JsValue<'_>) -> usize {
@@ -34,33 +46,54 @@ fn key(v: &JsValue<'_>) -> usize {
     unsafe { qjs::JS_VALUE_GET_PTR(v.as_raw()) as usize }
 }
 
+/// Runs `f` on the candidates (never while JS runs: the borrow is short).
+fn with_candidates<R: Default>(f: impl FnOnce(&mut Candidates) -> R) -> R {
+    CANDIDATES.with(|c| match c.try_borrow_mut() {
+        Ok(mut c) => f(c.get_or_insert_with(Default::default)),
+        Err(_) => R::default(),
+    })
+}
+
 /// Installs the rejection tracker on the engine thread's runtime.
 pub(crate) fn install_tracker(rt: &rquickjs::Runtime) {
     rt.set_host_promise_rejection_tracker(Some(Box::new(
         |ctx: Ctx<'_>, promise: JsValue<'_>, reason: JsValue<'_>, is_handled: bool| {
             let k = key(&promise);
-            CANDIDATES.with(|c| {
-                let Ok(mut c) = c.try_borrow_mut() else {
-                    return;
-                };
+            let gone = with_candidates(|c| {
                 if is_handled {
-                    c.retain(|x| x.key != k);
-                } else if !c.iter().any(|x| x.key == k) {
-                    c.push(Candidate {
-                        key: k,
-                        promise: Persistent::save(&ctx, promise),
-                        reason: Persistent::save(&ctx, reason),
-                    });
+                    return c.map.remove(&k);
                 }
-            })
+                if !c.map.contains_key(&k) {
+                    c.next += 1;
+                    let order = c.next;
+                    let promise = Persistent::save(&ctx, promise);
+                    let reason = Persistent::save(&ctx, reason);
+                    c.map.insert(
+                        k,
+                        Candidate {
+                            order,
+                            promise,
+                            reason,
+                        },
+                    );
+                }
+                None
+            });
+            drop(gone); // outside the borrow: frees JS values
         },
     )));
 }
 
+/// Takes every candidate out, in rejection order.
+fn take_all() -> Vec<(usize, Candidate)> {
+    let mut all: Vec<_> = with_candidates(|c| std::mem::take(&mut c.map).into_iter().collect());
+    all.sort_by_key(|(_, c)| c.order);
+    all
+}
+
 /// Drops the candidates (their JS values) while the runtime is still alive.
 pub(crate) fn forget_all() {
-    let all = CANDIDATES.with(|c| c.try_borrow_mut().map(|mut c| std::mem::take(&mut *c)));
-    drop(all);
+    drop(take_all());
 }
 
 impl<'js> State<'js> {
@@ -82,18 +115,8 @@ impl<'js> State<'js> {
     /// The host takes care of `p`'s rejection (it raises it, or awaits it): never log it.
     pub(in crate::engine) fn consume_rejection(&self, p: &Promise<'js>) {
         let k = key(p.as_value());
-        let gone = CANDIDATES.with(|c| {
-            c.try_borrow_mut()
-                .map(|mut c| {
-                    let (gone, kept) = std::mem::take(&mut *c)
-                        .into_iter()
-                        .partition(|x| x.key == k);
-                    *c = kept;
-                    gone
-                })
-                .unwrap_or_default()
-        });
-        drop::<Vec<Candidate>>(gone);
+        let gone = with_candidates(|c| c.map.remove(&k));
+        drop(gone);
         if p.result::<JsValue>().is_none() {
             // Still pending: a no-op handler marks it handled for when it rejects.
             let r = (|| -> rquickjs::Result<()> {
@@ -110,28 +133,37 @@ impl<'js> State<'js> {
 
     /// Logs the rejections still unhandled now that the job queue has drained.
     pub(super) fn report_rejections(&self) {
-        let all = CANDIDATES.with(|c| c.try_borrow_mut().map(|mut c| std::mem::take(&mut *c)));
-        let Ok(all) = all else { return };
+        let all = take_all();
         if all.is_empty() {
             return;
         }
-        let held: Vec<usize> = self
+        let held: HashSet<usize> = self
             .promises
             .borrow()
             .values()
             .map(|p| key(p.as_value()))
             .collect();
-        for c in all {
+        let mut reported = 0usize;
+        let mut more = 0usize;
+        for (k, c) in all {
             drop(c.promise);
+            if held.contains(&k) {
+                continue; // a `JsPromise` holds it: the host decides
+            }
+            if reported == MAX_REPORTED {
+                more += 1;
+                continue;
+            }
             let Ok(reason) = c.reason.restore(&self.ctx) else {
                 continue;
             };
-            if held.contains(&c.key) {
-                continue; // a `JsPromise` holds it: the host decides
-            }
             if let Some(text) = self.describe_thrown(reason) {
                 host::log_error(&format!("Unhandled promise rejection: {text}"));
+                reported += 1;
             }
+        }
+        if more > 0 {
+            host::log_error(&format!("... and {more} more unhandled promise rejections"));
         }
     }
 
