@@ -240,3 +240,16 @@ def test_many_unhandled_rejections_are_summed_up(rt, log):
     assert msgs[0] == "Unhandled promise rejection: 0"
     assert msgs[99] == "Unhandled promise rejection: 99"
     assert msgs[100] == "... and 99900 more unhandled promise rejections"
+
+
+def test_rejected_promise_inside_a_returned_value_is_not_logged(rt, log):
+    out = rt.eval("({ p: Promise.reject(new Error('inside')) })")
+    assert isinstance(out["p"], jsrun.JsPromise)
+    barrier(rt)
+    assert messages(log) == []
+
+    async def main():
+        with pytest.raises(jsrun.JavaScriptError, match="inside"):
+            await out["p"]
+
+    asyncio.run(main())

@@ -353,10 +353,12 @@ pub fn log_error(message: &str) {
     if crate::python::wait::exiting() {
         return;
     }
-    let _ = Python::try_attach(|py| -> PyResult<()> {
-        let logger = py.import("logging")?.call_method1("getLogger", ("jsrun",))?;
-        logger.call_method1("error", ("%s", message))?;
-        Ok(())
+    let _ = Python::try_attach(|py| {
+        // A failure of `logging` itself has nowhere better to go.
+        let _ = py
+            .import("logging")
+            .and_then(|m| m.call_method1("getLogger", ("jsrun",)))
+            .and_then(|logger| logger.call_method1("error", ("%s", message)));
     });
 }
 
