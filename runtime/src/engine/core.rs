@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 #[path = "streams.rs"]
 mod streams;
+#[path = "uncaught.rs"]
+mod uncaught;
 
 const TERMINATED_MSG: &str = "Runtime terminated by host request";
 const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
@@ -145,6 +147,7 @@ pub(crate) fn run(
     }
     let s2 = shared.clone();
     rt.set_interrupt_handler(Some(Box::new(move || s2.should_interrupt())));
+    uncaught::install_tracker(&rt);
     let context = match Context::full(&rt) {
         Ok(c) => c,
         Err(e) => {
@@ -169,6 +172,7 @@ pub(crate) fn run(
         st.run_loop(&rx);
         st.shutdown();
     });
+    uncaught::forget_all();
     drop(context);
     drop(rt);
 }
@@ -302,6 +306,7 @@ impl<'js> State<'js> {
                 ));
             }
         }
+        st.report_rejections();
         Ok(st)
     }
 
@@ -438,11 +443,13 @@ impl<'js> State<'js> {
                     if !self.guarded(cmd) {
                         return;
                     }
+                    self.report_rejections();
                     // Drain what else is ready before looking at timers again.
                     while let Ok(cmd) = rx.try_recv() {
                         if !self.guarded(cmd) {
                             return;
                         }
+                        self.report_rejections();
                     }
                 }
                 Wait::Timeout => {}
@@ -644,7 +651,7 @@ impl<'js> State<'js> {
                         }
                     };
                     if let Err(e) = r {
-                        let _ = self.error(e);
+                        self.report_uncaught(e);
                     }
                     self.run_jobs();
                 }
@@ -828,7 +835,11 @@ impl<'js> State<'js> {
             match p.result::<JsValue>() {
                 None => {}
                 Some(Ok(v)) => return self.to_value(v),
-                Some(Err(e)) => return Err(self.error(e)),
+                Some(Err(e)) => {
+                    let err = self.error(e);
+                    self.consume_rejection(p);
+                    return Err(err);
+                }
             }
         }
         self.to_value(v)
@@ -887,6 +898,7 @@ impl<'js> State<'js> {
             }
             Some(Err(e)) => {
                 let err = self.error(e);
+                self.consume_rejection(&p);
                 return self.deliver(target, Err(err));
             }
             None => {}
@@ -983,9 +995,10 @@ impl<'js> State<'js> {
                     }
                     let r = r.and_then(|_| a.apply::<JsValue>(&cb));
                     if let Err(e) = r {
-                        let _ = self.error(e);
+                        self.report_uncaught(e);
                     }
                     self.run_jobs();
+                    self.report_rejections();
                 }
             }
         }

@@ -771,7 +771,10 @@ impl<'js> State<'js> {
 
     /// The namespace for a synchronous caller: the evaluation must have finished.
     fn namespace_now(&self, done: Promise<'js>, ns: JsValue<'js>) -> Outcome {
-        match done.result::<JsValue>() {
+        let result = done.result::<JsValue>();
+        // Raised to the caller (or reported as still evaluating): never "unhandled".
+        self.consume_rejection(&done);
+        match result {
             Some(Ok(_)) => self.to_value(ns),
             Some(Err(e)) => Err(self.error(e)),
             None => Err(EngineError::Internal(

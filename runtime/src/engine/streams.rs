@@ -261,8 +261,14 @@ impl<'js> State<'js> {
             Some(r) => r.into_value(),
             None => JsValue::new_undefined(self.ctx.clone()),
         };
-        if let Err(err) = int.cancel.call::<_, JsValue>((e.stream, reader)) {
-            let _ = self.error(err);
+        match int.cancel.call::<_, JsValue>((e.stream, reader)) {
+            // Nobody awaits a cancel from `JsStream.close()`: its failure is no news.
+            Ok(p) => {
+                if let Some(p) = p.as_promise() {
+                    self.consume_rejection(p);
+                }
+            }
+            Err(err) => self.report_uncaught(err),
         }
         self.run_jobs();
     }
@@ -376,7 +382,7 @@ impl<'js> State<'js> {
             }
         };
         if let Err(e) = r {
-            let _ = self.error(e);
+            self.report_uncaught(e);
         }
         self.run_jobs();
     }

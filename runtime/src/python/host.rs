@@ -347,6 +347,21 @@ pub fn console_write(err: bool, line: &str) {
     });
 }
 
+/// An error nobody awaits (a timer callback's exception, an unhandled rejection):
+/// logged on the `"jsrun"` logger at level ERROR.
+pub fn log_error(message: &str) {
+    if crate::python::wait::exiting() {
+        return;
+    }
+    let _ = Python::try_attach(|py| {
+        // A failure of `logging` itself has nowhere better to go.
+        let _ = py
+            .import("logging")
+            .and_then(|m| m.call_method1("getLogger", ("jsrun",)))
+            .and_then(|logger| logger.call_method1("error", ("%s", message)));
+    });
+}
+
 /// The engine thread's Python thread state, created once and kept (detached) for the
 /// thread's life, so that each visit to Python is a plain re-attach instead of
 /// creating and destroying a thread state.
