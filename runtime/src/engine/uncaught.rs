@@ -117,7 +117,9 @@ impl<'js> State<'js> {
         let k = key(p.as_value());
         let gone = with_candidates(|c| c.map.remove(&k));
         drop(gone);
-        if p.result::<JsValue>().is_none() {
+        // `state()`, not `result()`: the latter throws a rejected promise's reason into
+        // the context, where it would stay pending and break the next import.
+        if p.state() == rquickjs::promise::PromiseState::Pending {
             // Still pending: a no-op handler marks it handled for when it rejects.
             let r = (|| -> rquickjs::Result<()> {
                 let then: Function = p.get("then")?;
