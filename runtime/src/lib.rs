@@ -15,13 +15,6 @@ pub mod value;
 use pyo3::prelude::*;
 use pyo3_detach::ft_module;
 
-/// Every command's strings and reply slot are allocated on a Python thread and freed on
-/// the engine thread (and back): glibc malloc then contends on the other thread's arena
-/// lock on every call (futex waits, measured at ~20% of an `eval` round trip). mimalloc
-/// frees cross-thread blocks without a lock.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[ft_module]
 fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();

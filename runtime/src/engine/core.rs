@@ -755,7 +755,7 @@ impl<'js> State<'js> {
         let script = match cached {
             Some(s) => s,
             None => {
-                let s = self.compile_script(code)?;
+                let s = super::bytecode::compile(&self.ctx, "<eval>", code)?;
                 if code.len() <= COMPILE_CACHE_MAX_SOURCE.min(self.compiled_budget) {
                     let mut c = self.compiled.borrow_mut();
                     let bytes = self.compiled_bytes.get() + code.len();
@@ -769,35 +769,9 @@ impl<'js> State<'js> {
                 s
             }
         };
-        let ctx = self.ctx.as_raw().as_ptr();
-        // SAFETY: `script` is a live bytecode value of this context; JS_EvalFunction
-        // consumes the reference it is given, so it gets a new one (the cache keeps its own).
-        let v = unsafe {
-            let r = qjs::JS_EvalFunction(ctx, qjs::JS_DupValue(ctx, script.as_raw()));
-            if qjs::JS_IsException(r) {
-                Err(rquickjs::Error::Exception)
-            } else {
-                Ok(JsValue::from_raw(self.ctx.clone(), r))
-            }
-        };
+        let v = super::bytecode::run(&self.ctx, &script);
         self.run_jobs();
         v
-    }
-
-    /// Parses and compiles a sloppy-mode global script without running it.
-    fn compile_script(&self, code: &str) -> rquickjs::Result<JsValue<'js>> {
-        let src = std::ffi::CString::new(code)?;
-        let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
-        let ctx = self.ctx.as_raw().as_ptr();
-        // SAFETY: a NUL-terminated buffer of `len` bytes; the result is owned by us.
-        unsafe {
-            let r = qjs::JS_Eval(ctx, src.as_ptr(), code.len() as _, c"<eval>".as_ptr(), flags);
-            if qjs::JS_IsException(r) {
-                Err(rquickjs::Error::Exception)
-            } else {
-                Ok(JsValue::from_raw(self.ctx.clone(), r))
-            }
-        }
     }
 
     fn call_raw(&self, id: u64, args: &[Value]) -> Result<JsValue<'js>, EngineError> {

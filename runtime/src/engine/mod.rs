@@ -6,6 +6,7 @@
 
 mod core;
 pub mod handle;
+mod bytecode;
 pub mod snapshot;
 mod modules;
 mod timers;

@@ -15,8 +15,9 @@
 //! All integers are little-endian. The checksum catches damaged or truncated bytes,
 //! not forgery: the bytes must come from a trusted source.
 
-use rquickjs::{qjs, Ctx, Exception, Function, Object, Value as JsValue};
-use std::ffi::{CStr, CString};
+use super::bytecode;
+use rquickjs::{qjs, Ctx, Function, Object, Value as JsValue};
+use std::ffi::CStr;
 use std::fmt;
 
 const MAGIC: &[u8; 8] = b"JSRUNSNP";
@@ -217,24 +218,6 @@ pub fn decode(data: &[u8]) -> Result<SnapshotImage, String> {
 
 // -------------------------------------------------------------------- engine side
 
-fn check<'js>(ctx: &Ctx<'js>, raw: qjs::JSValue) -> rquickjs::Result<JsValue<'js>> {
-    // SAFETY: `raw` is a fresh, owned value of this context (or the exception marker).
-    if unsafe { qjs::JS_IsException(raw) } {
-        return Err(rquickjs::Error::Exception);
-    }
-    Ok(unsafe { JsValue::from_raw(ctx.clone(), raw) })
-}
-
-/// Runs a compiled script (the function object stays owned by the caller).
-fn run<'js>(ctx: &Ctx<'js>, f: &JsValue<'js>) -> rquickjs::Result<()> {
-    // SAFETY: `JS_EvalFunction` consumes one reference: give it a new one.
-    let raw = unsafe {
-        let p = ctx.as_raw().as_ptr();
-        qjs::JS_EvalFunction(p, qjs::JS_DupValue(p, f.as_raw()))
-    };
-    check(ctx, raw).map(drop)
-}
-
 /// Compiles `source` as a classic global script named `name`, serialises its
 /// bytecode, then runs it. A syntax error is the outer error; what running it gave
 /// is the inner result.
@@ -243,56 +226,9 @@ pub(crate) fn compile_and_run<'js>(
     name: &str,
     source: &str,
 ) -> rquickjs::Result<(Vec<u8>, rquickjs::Result<()>)> {
-    let Ok(fname) = CString::new(name) else {
-        return Err(Exception::throw_type(
-            ctx,
-            "script name must not contain NUL characters",
-        ));
-    };
-    let mut src = Vec::with_capacity(source.len() + 1);
-    src.extend_from_slice(source.as_bytes());
-    src.push(0); // JS_Eval wants a terminated buffer; the length covers interior NULs
-    let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
-    let p = ctx.as_raw().as_ptr();
-    // SAFETY: `src` is NUL-terminated and outlives the call; `fname` is a C string.
-    let raw = unsafe {
-        qjs::JS_Eval(
-            p,
-            src.as_ptr().cast(),
-            source.len() as _,
-            fname.as_ptr(),
-            flags,
-        )
-    };
-    let f = check(ctx, raw)?;
-    let mut len: qjs::size_t = 0;
-    // SAFETY: `f` is a compiled function of this context; the buffer is freed below.
-    let buf =
-        unsafe { qjs::JS_WriteObject(p, &mut len, f.as_raw(), qjs::JS_WRITE_OBJ_BYTECODE as i32) };
-    if buf.is_null() {
-        return Err(rquickjs::Error::Exception);
-    }
-    // SAFETY: QuickJS returned `len` bytes at `buf`, ours to free with `js_free`.
-    let bytecode = unsafe {
-        let v = std::slice::from_raw_parts(buf, len as usize).to_vec();
-        qjs::js_free(p, buf.cast());
-        v
-    };
-    Ok((bytecode, run(ctx, &f)))
-}
-
-/// Reads one script's bytecode. Only for images that passed [`decode`].
-fn read<'js>(ctx: &Ctx<'js>, bytecode: &[u8]) -> rquickjs::Result<JsValue<'js>> {
-    // SAFETY: the bytes come from a verified image (magic, version, engine, checksum).
-    let raw = unsafe {
-        qjs::JS_ReadObject(
-            ctx.as_raw().as_ptr(),
-            bytecode.as_ptr(),
-            bytecode.len() as _,
-            qjs::JS_READ_OBJ_BYTECODE as i32,
-        )
-    };
-    check(ctx, raw)
+    let f = bytecode::compile(ctx, name, source)?;
+    let code = bytecode::write(ctx, &f)?;
+    Ok((code, bytecode::run(ctx, &f).map(drop)))
 }
 
 fn console_err(e: rquickjs::Error) -> (String, rquickjs::Error) {
@@ -327,7 +263,9 @@ pub(crate) fn replay<'js>(
     };
     let mut out = Ok(());
     for s in &image.scripts {
-        let mut r = read(ctx, &s.bytecode).and_then(|f| run(ctx, &f));
+        // SAFETY: the bytes come from a verified image (magic, version, engine, checksum).
+        let mut r = unsafe { bytecode::read(ctx, &s.bytecode) }
+            .and_then(|f| bytecode::run(ctx, &f).map(drop));
         if s.threw && matches!(r, Err(rquickjs::Error::Exception)) {
             let exc = ctx.catch();
             // SAFETY: plain tag/flag inspection of a live value.

@@ -11,6 +11,7 @@
 //! `ReadableStream` itself is the polyfill `readable_stream.js`, installed at start-up.
 
 use super::{describe, State};
+use crate::engine::bytecode;
 use crate::command::{AsyncTarget, Outcome, SettleError, StatsData};
 use crate::convert::js::{instance_of, to_js};
 use crate::python::stream::{self as pystream, PySource};
@@ -19,9 +20,23 @@ use rquickjs::function::This;
 use rquickjs::{Ctx, Exception, Function, Object, Promise, Value as JsValue};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 const POLYFILL: &str = include_str!("readable_stream.js");
+
+/// The polyfill's bytecode, compiled by the first runtime of the process: parsing
+/// 16 KB of JS in every new runtime was most of the cost of `Runtime()`.
+static POLYFILL_BYTECODE: OnceLock<Vec<u8>> = OnceLock::new();
+
+fn polyfill<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<JsValue<'js>> {
+    if let Some(code) = POLYFILL_BYTECODE.get() {
+        // SAFETY: written by `bytecode::write` of this engine, in this process.
+        return unsafe { bytecode::read(ctx, code) };
+    }
+    let f = bytecode::compile(ctx, "readable_stream.js", POLYFILL)?;
+    let _ = POLYFILL_BYTECODE.set(bytecode::write(ctx, &f)?);
+    Ok(f)
+}
 
 /// What the polyfill hands the engine (kept: user code may replace the globals).
 struct Internals<'js> {
@@ -76,7 +91,7 @@ fn closed_stream_error(what: &'static str) -> rquickjs::Error {
 impl<'js> State<'js> {
     /// Evaluates the polyfill: `ReadableStream` & co. become globals.
     pub(super) fn install_streams(&self) -> rquickjs::Result<()> {
-        let install: Function = self.ctx.eval(POLYFILL)?;
+        let install: Function = bytecode::run(&self.ctx, &polyfill(&self.ctx)?)?.get()?;
         let (w1, w2) = (self.weak(), self.weak());
         let pull = Function::new(self.ctx.clone(), move |ctx: Ctx<'js>, id: f64| {
             let Some(st) = w1.upgrade() else {
