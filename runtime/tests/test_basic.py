@@ -54,6 +54,18 @@ def test_js_error_attributes(rt):
     assert e.frames[0]["line_number"] == 1
 
 
+def test_js_error_stack_and_frames_look_like_v8s(rt):
+    # The published (V8) library: stack = "Name: message" + "    at ..." lines; frames
+    # of top-level code carry no function name.
+    with pytest.raises(jsrun.JavaScriptError) as ei:
+        rt.eval("function f(){ throw new TypeError('bad') }\nf()")
+    lines = ei.value.stack.splitlines()
+    assert lines[0] == "TypeError: bad"
+    assert all(l.strip().startswith("at ") for l in lines[1:]) and len(lines) >= 3
+    assert [fr.get("function_name") for fr in ei.value.frames] == ["f", None]
+    assert ei.value.frames[1]["line_number"] == 2
+
+
 @pytest.mark.parametrize(
     "code, fragment",
     [("throw 42", "42"), ("throw 'text'", "text"), ("throw null", "null"), ("throw {a: 1}", "object"),

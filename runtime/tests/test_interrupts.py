@@ -160,7 +160,17 @@ def test_exit_with_daemon_threads_inside_the_runtime():
                 while True:
                     await jsrun.eval_async("new Promise(r => setTimeout(() => r(1), 1))")
             asyncio.run(m())
-        for f in (spin, many, many, calls, aio):
+        def promises_and_streams():
+            # JsPromise.__await__ and JsStream.__anext__: their futures are made in
+            # Python, never under a Rust frame that interpreter shutdown could unwind.
+            async def m():
+                r = jsrun.Runtime()
+                while True:
+                    await r.eval("new Promise(res => setTimeout(() => res(1), 1))")
+                    async for _ in r.eval("ReadableStream.from([1, 2])"):
+                        pass
+            asyncio.run(m())
+        for f in (spin, many, many, calls, aio, promises_and_streams):
             threading.Thread(target=f, daemon=True).start()
         time.sleep(0.3)
         print("exit")

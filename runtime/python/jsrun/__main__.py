@@ -62,10 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = asyncio.run(_run(code, args.console, args.timeout))
     except JavaScriptError as e:
-        print(f"JavaScript Error: {e}", file=sys.stderr)
+        # The stack starts with "Name: message" (as V8's does); the frames follow.
         stack = getattr(e, "stack", None)
-        if stack:
-            print(stack.rstrip("\n"), file=sys.stderr)
+        print(f"JavaScript Error: {stack.rstrip() if stack else e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import typing as _t
 
+from . import _aio
 
-async def next_chunk(start: _t.Callable[[], _t.Any]) -> _t.Any:
-    """``JsStream.__anext__``: ``start()`` sends the read, its future gives ``[done, value]``."""
-    fut = start()
-    if fut is None:  # the JsStream was closed
+
+async def next_chunk(start: _t.Callable[[_t.Any, _t.Any], bool]) -> _t.Any:
+    """``JsStream.__anext__``: ``start(loop, fut)`` sends the read; ``fut`` gives ``[done, value]``."""
+    loop, fut = _aio.new_future()
+    if not start(loop, fut):  # the JsStream was closed
         raise StopAsyncIteration
     done, value = await fut
     if done:

@@ -37,7 +37,9 @@ fn frames<'py>(py: Python<'py>, stack: &str) -> PyResult<Bound<'py, PyList>> {
             _ => (None, rest),
         };
         let d = PyDict::new(py);
-        if let Some(f) = func {
+        // QuickJS names unnamed frames `<eval>` (top-level code) or `<anonymous>`; V8,
+        // whose `frames` callers know, gives them no name.
+        if let Some(f) = func.filter(|f| !(f.starts_with('<') && f.ends_with('>'))) {
             d.set_item("function_name", f)?;
         }
         let mut parts = loc.rsplitn(3, ':');
@@ -63,6 +65,22 @@ fn frames<'py>(py: Python<'py>, stack: &str) -> PyResult<Bound<'py, PyList>> {
     Ok(out)
 }
 
+/// QuickJS's `stack` holds only the `at ...` lines; V8's (which callers of the
+/// published library read) starts with `Name: message`.
+fn v8_style_stack(name: &str, message: &str, stack: &str) -> String {
+    let frames = stack.trim_end();
+    let header = if message.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}: {message}")
+    };
+    if frames.is_empty() {
+        header
+    } else {
+        format!("{header}\n{frames}")
+    }
+}
+
 pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
     match e {
         EngineError::Js(info) => {
@@ -70,7 +88,7 @@ pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
             let v = err.value(py);
             let _ = v.setattr("name", &info.name);
             let _ = v.setattr("message", &info.message);
-            let _ = v.setattr("stack", info.stack.as_deref());
+            let _ = v.setattr("stack", info.stack.as_deref().map(|s| v8_style_stack(&info.name, &info.message, s)));
             let fr = frames(py, info.stack.as_deref().unwrap_or(""))
                 .map(|l| l.into_any())
                 .unwrap_or_else(|_| PyList::empty(py).into_any());

@@ -107,18 +107,19 @@ impl JsFunction {
         drive(py, (start, args.clone(), t))
     }
 
-    #[pyo3(signature = (args, timeout=None))]
+    #[pyo3(signature = (event_loop, future, args, timeout=None))]
     fn _call_async_start<'py>(
         &self,
-        py: Python<'py>,
+        event_loop: &Bound<'py, PyAny>,
+        future: &Bound<'py, PyAny>,
         args: &Bound<'py, PyTuple>,
         timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let timeout = parse_timeout(timeout)?;
         self.check()?;
         let args = self.args(args)?;
         let id = self.id;
-        start_async(py, &self.handle, |seq, target| Command::CallAsync {
+        start_async(&self.handle, event_loop, future, |seq, target| Command::CallAsync {
             seq,
             id,
             args,
@@ -145,6 +146,7 @@ impl JsFunction {
 }
 
 static DRIVE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+static AWAIT_PROMISE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
 
 /// `jsrun._aio.drive(start, *args)`: a real coroutine (so `asyncio.run(rt.eval_async(..))`
 /// works) that calls `start` once a loop is running.
@@ -160,29 +162,24 @@ pub fn drive<'py>(
     f.bind(py).call1(args)
 }
 
-/// Starts an async command on the running loop: a new future, the command made with
-/// its sequence number and target, and a done-callback so that cancelling the future
-/// cancels the JS work.
-pub fn start_async<'py>(
-    py: Python<'py>,
+/// Starts an async command whose answer completes `fut` (made on the running loop
+/// `lp` by `jsrun._aio.new_future`): the command made with its sequence number and
+/// target, and a done-callback so that cancelling the future cancels the JS work.
+/// Runs no Python code (see `new_future` there).
+pub fn start_async(
     handle: &Arc<Handle>,
+    lp: &Bound<'_, PyAny>,
+    fut: &Bound<'_, PyAny>,
     command: impl FnOnce(u64, AsyncTarget) -> Command,
-) -> PyResult<Bound<'py, PyAny>> {
-    let (lp, fut) = new_future(py)?;
+) -> PyResult<()> {
     let seq = handle.shared.next_seq();
-    let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
+    let target = AsyncTarget::new(lp.clone().unbind(), fut.clone().unbind());
     handle.send(command(seq, target)).map_err(|_| closed_err())?;
     let hook = CancelHook { handle: handle.clone(), seq };
     fut.call_method1("add_done_callback", (hook,))?;
-    Ok(fut)
+    Ok(())
 }
 
-/// The running loop and a new future on it.
-pub fn new_future(py: Python<'_>) -> PyResult<(Bound<'_, PyAny>, Bound<'_, PyAny>)> {
-    let lp = py.import("asyncio")?.call_method0("get_running_loop")?;
-    let fut = lp.call_method0("create_future")?;
-    Ok((lp, fut))
-}
 
 /// An awaitable that is already complete (result `None`).
 #[pyclass(frozen, module = "jsrun")]
@@ -225,19 +222,35 @@ impl Drop for JsPromise {
 
 #[pymethods]
 impl JsPromise {
-    fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// `jsrun._aio.await_promise(self)`: a generator, so no Python code runs while
+    /// this Rust frame is on the stack (see `jsrun._aio.new_future`).
+    fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        AWAIT_PROMISE
+            .get_or_try_init(py, || {
+                py.import("jsrun._aio")?
+                    .getattr("await_promise")
+                    .map(|f| f.unbind())
+            })?
+            .bind(py)
+            .call1((slf,))
+    }
+
+    /// Sends the await (once) with `fut`, made on the running loop `lp`; returns the
+    /// future to wait on (the first one made, when awaited again).
+    fn _start(&self, lp: &Bound<'_, PyAny>, fut: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = lp.py();
         let mut slot = self
             .future
             .lock()
             .map_err(|_| PyRuntimeError::new_err("poisoned"))?;
         if let Some(f) = slot.as_ref() {
-            return f.bind(py).call_method0("__await__");
+            return Ok(f.clone_ref(py));
         }
         if self.handle.is_closed() {
             return Err(closed_err());
         }
-        let (lp, fut) = new_future(py)?;
-        let target = AsyncTarget::new(lp.unbind(), fut.clone().unbind());
+        let target = AsyncTarget::new(lp.clone().unbind(), fut.clone().unbind());
         self.taken.store(true, Ordering::Release);
         self.handle
             .send(Command::AwaitPromise {
@@ -247,7 +260,7 @@ impl JsPromise {
             })
             .map_err(|_| closed_err())?;
         *slot = Some(fut.clone().unbind());
-        fut.call_method0("__await__")
+        Ok(fut.clone().unbind())
     }
 
     fn __repr__(&self) -> String {

@@ -102,13 +102,14 @@ impl Runtime {
     }
 
     /// An async request: its future on the running loop.
-    fn start<'py>(
+    fn start(
         &self,
-        py: Python<'py>,
+        event_loop: &Bound<'_, PyAny>,
+        future: &Bound<'_, PyAny>,
         make: impl FnOnce(u64, crate::command::AsyncTarget) -> Command,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         self.check()?;
-        start_async(py, &self.handle, make)
+        start_async(&self.handle, event_loop, future, make)
     }
 
     /// The coroutine of an async method: `start` (a `_..._start` method) runs once a
@@ -194,16 +195,17 @@ impl Runtime {
         Self::drive_start(slf, "_eval_async_start", code, timeout)
     }
 
-    /// Starts an async evaluation on the running loop and returns its future.
-    #[pyo3(signature = (code, timeout=None))]
+    /// Starts an async evaluation that completes `future` (made by `jsrun._aio.drive`).
+    #[pyo3(signature = (event_loop, future, code, timeout=None))]
     fn _eval_async_start<'py>(
         &self,
-        py: Python<'py>,
+        event_loop: &Bound<'py, PyAny>,
+        future: &Bound<'py, PyAny>,
         code: &str,
         timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let timeout = parse_timeout(timeout)?;
-        self.start(py, |seq, target| Command::EvalAsync {
+        self.start(event_loop, future, |seq, target| Command::EvalAsync {
             seq,
             code: code.to_owned(),
             timeout,
@@ -243,16 +245,17 @@ impl Runtime {
         Self::drive_start(slf, "_eval_module_async_start", specifier, timeout)
     }
 
-    /// Starts an async module evaluation on the running loop and returns its future.
-    #[pyo3(signature = (specifier, timeout=None))]
+    /// Starts an async module evaluation that completes `future` (made by `jsrun._aio.drive`).
+    #[pyo3(signature = (event_loop, future, specifier, timeout=None))]
     fn _eval_module_async_start<'py>(
         &self,
-        py: Python<'py>,
+        event_loop: &Bound<'py, PyAny>,
+        future: &Bound<'py, PyAny>,
         specifier: &str,
         timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<()> {
         let timeout = parse_timeout(timeout)?;
-        self.start(py, |seq, target| Command::EvalModuleAsync {
+        self.start(event_loop, future, |seq, target| Command::EvalModuleAsync {
             seq,
             specifier: specifier.to_owned(),
             timeout,

@@ -102,10 +102,10 @@ impl JsStream {
         streams_attr(py, &NEXT_CHUNK, "next_chunk")?.call1((start,))
     }
 
-    /// Sends one read; its future completes with `[done, value]` (`None`: closed).
-    fn _read_start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    /// Sends one read that completes `future` with `[done, value]`; False when closed.
+    fn _read_start(&self, event_loop: &Bound<'_, PyAny>, future: &Bound<'_, PyAny>) -> PyResult<bool> {
         if self.closed.load(Ordering::Acquire) {
-            return Ok(None);
+            return Ok(false);
         }
         if self.handle.forked() {
             return Err(PyRuntimeError::new_err(
@@ -116,12 +116,12 @@ impl JsStream {
             return Err(closed_err());
         }
         let id = self.id;
-        start_async(py, &self.handle, |seq, target| Command::StreamRead {
+        start_async(&self.handle, event_loop, future, |seq, target| Command::StreamRead {
             seq,
             id,
             target,
         })
-        .map(Some)
+        .map(|()| true)
     }
 
     /// Cancel the stream and release it; later reads end the iteration. Idempotent.
