@@ -97,9 +97,7 @@ def test_import_fails_without_registered_modules(rt, specifier):
 
 
 def test_quickjs_std_os_stay_closed_with_other_modules_registered(rt):
-    """Keeps passing once modules land: registering a module opens only that module."""
-    if not hasattr(rt, "add_static_module"):
-        pytest.skip("module support not in this build yet")
+    """Registering a module opens only that module."""
     rt.add_static_module("mine", "export const x = 1")
     assert asyncio.run(rt.eval_async("import('mine').then(m => m.x)")) == 1
     for specifier in ("std", "os", "qjs:std", "qjs:os"):

@@ -185,6 +185,21 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
         self.go(v, JsValue::new_undefined(self.env.ctx().clone()), 0)
     }
 
+    /// The converted elements of an array (an Array, or a Set's `Array.from`).
+    fn elements(&mut self, arr: &Array<'js>, depth: usize) -> Result<Vec<Value>, ToValueError> {
+        let len = array_len(arr)?;
+        let mut out = Vec::with_capacity(len.min(1 << 16));
+        for i in 0..len {
+            let item: JsValue = arr.get(i)?;
+            out.push(self.go(
+                item,
+                JsValue::new_undefined(self.env.ctx().clone()),
+                depth + 1,
+            )?);
+        }
+        Ok(out)
+    }
+
     fn go(
         &mut self,
         v: JsValue<'js>,
@@ -239,17 +254,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 if !self.path.insert(id) {
                     return Err(ConvError::Circular.into());
                 }
-                let arr = Array::from_value(v)?;
-                let len = array_len(&arr)?;
-                let mut out = Vec::with_capacity(len.min(1 << 16));
-                for i in 0..len {
-                    let item: JsValue = arr.get(i)?;
-                    out.push(self.go(
-                        item,
-                        JsValue::new_undefined(self.env.ctx().clone()),
-                        depth + 1,
-                    )?);
-                }
+                let out = self.elements(&Array::from_value(v)?, depth)?;
                 self.path.remove(&id);
                 Value::Array(out)
             }
@@ -274,17 +279,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 }
                 let out = if unsafe { qjs::JS_IsSet(obj.as_raw()) } {
                     let arr: Array = b.array_from.call((obj,))?;
-                    let len = array_len(&arr)?;
-                    let mut out = Vec::with_capacity(len.min(1 << 16));
-                    for i in 0..len {
-                        let item: JsValue = arr.get(i)?;
-                        out.push(self.go(
-                            item,
-                            JsValue::new_undefined(self.env.ctx().clone()),
-                            depth + 1,
-                        )?);
-                    }
-                    Value::Set(out)
+                    Value::Set(self.elements(&arr, depth)?)
                 } else {
                     let mut out = Vec::new();
                     for key in obj.keys::<rquickjs::Atom>() {

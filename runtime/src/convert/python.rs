@@ -54,6 +54,23 @@ impl<'a> FromPy<'a> {
         Ok(id)
     }
 
+    /// A list or tuple (`obj`, whose `len` items are `items`) as a JS array.
+    fn array<'py>(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        len: usize,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> PyResult<Value> {
+        let id = self.enter(obj)?;
+        let mut out = Vec::with_capacity(len);
+        for item in items {
+            out.push(self.go(&item, depth + 1)?);
+        }
+        self.path.remove(&id);
+        Ok(Value::Array(out))
+    }
+
     fn go(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
         self.budget.depth(depth).map_err(conv_err)?;
         self.budget.charge(8).map_err(conv_err)?;
@@ -101,22 +118,10 @@ impl<'a> FromPy<'a> {
             return Ok(Value::Bytes(b.as_bytes().to_vec()));
         }
         if let Ok(l) = obj.cast::<PyList>() {
-            let id = self.enter(obj)?;
-            let mut out = Vec::with_capacity(l.len());
-            for item in l.iter() {
-                out.push(self.go(&item, depth + 1)?);
-            }
-            self.path.remove(&id);
-            return Ok(Value::Array(out));
+            return self.array(obj, l.len(), l.iter(), depth);
         }
         if let Ok(t) = obj.cast::<PyTuple>() {
-            let id = self.enter(obj)?;
-            let mut out = Vec::with_capacity(t.len());
-            for item in t.iter() {
-                out.push(self.go(&item, depth + 1)?);
-            }
-            self.path.remove(&id);
-            return Ok(Value::Array(out));
+            return self.array(obj, t.len(), t.iter(), depth);
         }
         if let Ok(d) = obj.cast::<PyDict>() {
             let id = self.enter(obj)?;

@@ -584,11 +584,7 @@ impl<'js> State<'js> {
             Command::BindFunction { name, host, reply } => {
                 let out = self.running().and_then(|_| {
                     let f = self.host_function(host).map_err(|e| self.error(e))?;
-                    self.ctx
-                        .globals()
-                        .set(name.as_str(), f)
-                        .map_err(|e| self.error(e))?;
-                    Ok(Value::Undefined)
+                    self.set_global(&name, f)
                 });
                 let _ = reply.send(out);
             }
@@ -601,11 +597,7 @@ impl<'js> State<'js> {
                     let limit = self.shared.limits.max_depth;
                     let v = to_js(self, &Value::Object(entries), 0, limit)
                         .map_err(|e| self.error(e))?;
-                    self.ctx
-                        .globals()
-                        .set(name.as_str(), v)
-                        .map_err(|e| self.error(e))?;
-                    Ok(Value::Undefined)
+                    self.set_global(&name, v)
                 });
                 let _ = reply.send(out);
             }
@@ -702,6 +694,12 @@ impl<'js> State<'js> {
             Command::Close => return false,
         }
         true
+    }
+
+    /// `globalThis[name] = v` (bind_function, bind_object).
+    fn set_global(&self, name: &str, v: impl rquickjs::IntoJs<'js>) -> Outcome {
+        self.ctx.globals().set(name, v).map_err(|e| self.error(e))?;
+        Ok(Value::Undefined)
     }
 
     /// Runs `f` as the JS work of command `seq` under its deadline, with stats.

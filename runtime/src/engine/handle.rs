@@ -147,6 +147,14 @@ impl Handle {
         }
     }
 
+    /// Sends the command `make` builds, the first time only (`flag` remembers): the
+    /// release of a handle from `close()` and from `Drop`, whichever comes first.
+    pub fn send_once(&self, flag: &AtomicBool, make: impl FnOnce() -> Command) {
+        if !flag.swap(true, Ordering::AcqRel) {
+            let _ = self.send(make());
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire)
     }

@@ -58,11 +58,17 @@ impl JsFunction {
     }
 }
 
+impl JsFunction {
+    /// Frees the JS function on the engine (once: `close()` or garbage collection).
+    fn release(&self) {
+        let id = self.id;
+        self.handle.send_once(&self.closed, || Command::ReleaseFunction { id });
+    }
+}
+
 impl Drop for JsFunction {
     fn drop(&mut self) {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            let _ = self.handle.send(Command::ReleaseFunction { id: self.id });
-        }
+        self.release();
     }
 }
 
@@ -130,9 +136,7 @@ impl JsFunction {
 
     /// Releases the handle; returns an awaitable (already complete).
     fn close(&self) -> Ready {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            let _ = self.handle.send(Command::ReleaseFunction { id: self.id });
-        }
+        self.release();
         Ready
     }
 
@@ -154,12 +158,7 @@ pub fn drive<'py>(
     py: Python<'py>,
     args: impl pyo3::call::PyCallArgs<'py>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let f = DRIVE.get_or_try_init(py, || {
-        py.import("jsrun._aio")?
-            .getattr("drive")
-            .map(|f| f.unbind())
-    })?;
-    f.bind(py).call1(args)
+    DRIVE.import(py, "jsrun._aio", "drive")?.call1(args)
 }
 
 /// Starts an async command whose answer completes `fut` (made on the running loop
@@ -225,14 +224,8 @@ impl JsPromise {
     /// `jsrun._aio.await_promise(self)`: a generator, so no Python code runs while
     /// this Rust frame is on the stack (see `jsrun._aio.new_future`).
     fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
         AWAIT_PROMISE
-            .get_or_try_init(py, || {
-                py.import("jsrun._aio")?
-                    .getattr("await_promise")
-                    .map(|f| f.unbind())
-            })?
-            .bind(py)
+            .import(slf.py(), "jsrun._aio", "await_promise")?
             .call1((slf,))
     }
 

@@ -78,12 +78,8 @@ pub fn call(
             }
         };
         let is_awaitable = ISAWAITABLE
-            .get_or_try_init(py, || {
-                py.import("inspect")?
-                    .getattr("isawaitable")
-                    .map(|f| f.unbind())
-            })
-            .and_then(|f| f.bind(py).call1((&obj,))?.is_truthy())
+            .import(py, "inspect", "isawaitable")
+            .and_then(|f| f.call1((&obj,))?.is_truthy())
             .unwrap_or(false);
         if is_awaitable {
             return match schedule(py, handle, &obj, promise_id, event_loop) {

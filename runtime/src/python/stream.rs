@@ -18,26 +18,6 @@ use std::sync::{Arc, Mutex, Weak};
 static NEXT_CHUNK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn streams_attr<'py>(
-    py: Python<'py>,
-    cell: &'static PyOnceLock<Py<PyAny>>,
-    name: &str,
-) -> PyResult<&'py Bound<'py, PyAny>> {
-    cell.get_or_try_init(py, || {
-        py.import("jsrun._streams")?
-            .getattr(name)
-            .map(|f| f.unbind())
-    })
-    .map(|f| f.bind(py))
-}
-
-/// Sends the command `make` builds, the first time only (`flag` remembers).
-fn send_once(flag: &AtomicBool, handle: &Handle, make: impl FnOnce() -> Command) {
-    if !flag.swap(true, Ordering::AcqRel) {
-        let _ = handle.send(make());
-    }
-}
-
 // ------------------------------------------------------------------ JS -> Python
 
 /// An async iterator over a JavaScript ``ReadableStream``: each ``__anext__`` reads
@@ -76,7 +56,7 @@ impl JsStream {
 
     fn release(&self, cancel: bool) {
         let id = self.id;
-        send_once(&self.closed, &self.handle, || Command::StreamRelease {
+        self.handle.send_once(&self.closed, || Command::StreamRelease {
             id,
             cancel,
         });
@@ -99,7 +79,7 @@ impl JsStream {
     fn __anext__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let start = slf.getattr("_read_start")?;
-        streams_attr(py, &NEXT_CHUNK, "next_chunk")?.call1((start,))
+        NEXT_CHUNK.import(py, "jsrun._streams", "next_chunk")?.call1((start,))
     }
 
     /// Sends one read that completes `future` with `[done, value]`; False when closed.
@@ -235,7 +215,7 @@ pub fn from_async_iterable(
                 )
             })?,
     };
-    let driver = streams_attr(py, &SOURCE, "Source")?.call1((iterable, lp))?;
+    let driver = SOURCE.import(py, "jsrun._streams", "Source")?.call1((iterable, lp))?;
     Ok(PyStreamSource {
         inner: Arc::new(PySource {
             runtime: Arc::downgrade(handle),
@@ -340,7 +320,7 @@ pub struct StreamSettler {
 impl StreamSettler {
     fn settle(&self, result: Result<Value, SettleError>) {
         let id = self.id;
-        send_once(&self.called, &self.handle, || Command::PyStreamSettle {
+        self.handle.send_once(&self.called, || Command::PyStreamSettle {
             id,
             result,
         });
