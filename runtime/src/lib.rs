@@ -18,6 +18,9 @@ use pyo3_detach::ft_module;
 #[ft_module]
 fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
+    // PyO3 loads the datetime C API on first use; load it here, at import, rather than
+    // in a conversion on a thread that interpreter shutdown may end (see jsrun._aio).
+    pyo3::types::PyDelta::new(py, 0, 0, 0, false)?;
     m.add_class::<python::runtime::Runtime>()?;
     m.add_class::<python::config::RuntimeConfig>()?;
     m.add_class::<python::stats::RuntimeStats>()?;
@@ -39,5 +42,6 @@ fn _jsrun(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("undefined", python::undefined::undefined(py))?;
     m.add_function(wrap_pyfunction!(python::runtime::_close_all, m)?)?;
+    m.add_function(wrap_pyfunction!(python::_check_timeout, m)?)?;
     Ok(())
 }

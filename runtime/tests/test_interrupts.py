@@ -139,6 +139,92 @@ def test_interpreter_exits_cleanly_with_unclosed_runtimes():
     assert "Fatal" not in r.stderr and "panicked" not in r.stderr, r.stderr
 
 
+def test_no_python_code_runs_under_jsrun_methods():
+    # Interpreter shutdown (Python <= 3.13) ends a daemon thread when it next runs Python
+    # code; under a Rust frame that is a crash, not an exit. So jsrun's Rust methods run
+    # no Python code on the caller's thread (nor on the event loop's, in callbacks): a
+    # profile hook sees every Python function that starts while one of them is on the
+    # stack. The exit test below hits these windows only by chance; this sees each one.
+    code = """
+        import sys, threading, asyncio, collections.abc, jsrun
+
+        seen = []
+        local = threading.local()
+
+        def jsrun_builtin(fn):
+            owner = getattr(fn, "__self__", None)
+            mod = getattr(fn, "__module__", None) or type(owner).__module__
+            return isinstance(mod, str) and mod.startswith("jsrun")
+
+        def prof(frame, event, arg):
+            stack = local.__dict__.setdefault("stack", [])
+            if event == "c_call" and jsrun_builtin(arg):
+                stack.append(arg.__qualname__)
+            elif event in ("c_return", "c_exception") and jsrun_builtin(arg) and stack:
+                stack.pop()
+            elif event == "call" and stack:
+                seen.append((stack[-1], frame.f_code.co_name))
+
+        sys.setprofile(prof)
+        threading.setprofile(prof)
+
+        rt = jsrun.Runtime()
+        rt.bind_function("add", lambda a, b: a + b)
+        async def twice(x):
+            await asyncio.sleep(0)
+            return x * 2
+        rt.bind_function("twice", twice)
+        rt.register_op("op", lambda x: x)
+        rt.register_op("aop", twice, mode="async")
+        rt.add_static_module("m", "export const v = await Promise.resolve(7);")
+        assert rt.eval("add(1, 2)") == 3
+        rt.eval("new Date(0)")
+        rt.eval("(d) => d", timeout=1)(__import__("datetime").datetime(2020, 1, 1))
+
+        async def main():
+            assert await rt.eval_async("twice(3)") == 6
+            f = rt.eval("(x) => new Promise(r => setTimeout(() => r(x), 1))")
+            assert await f.call_async(1) == 1
+            assert await f(5) == 5
+            assert [c async for c in rt.eval("ReadableStream.from([1, 2])")] == [1, 2]
+            async def gen():
+                yield 1
+                yield 2
+            read = rt.eval("async (s) => { const o = []; for await (const c of s) o.push(c); return o; }")
+            assert await read.call_async(rt.stream_from_async_iterable(gen())) == [1, 2]
+            assert await rt.eval_module_async("m") == {"v": 7}
+            rt.stream_from_async_iterable(gen()).close()
+            try:
+                await rt.eval_async("Promise.reject(new Error('no'))")
+            except jsrun.JavaScriptError:
+                pass
+        asyncio.run(main())
+        t = threading.Thread(target=lambda: rt.eval("add(2, 2)"))
+        t.start()
+        t.join()
+        clean = sorted(set(seen))
+
+        # Negative control: a Mapping written in Python is read under bind_object's
+        # Rust frame (user code the caller asked for), and the hook sees it.
+        class Pairs(collections.abc.Mapping):
+            def __getitem__(self, k):
+                return 1
+            def __iter__(self):
+                return iter(["a"])
+            def __len__(self):
+                return 1
+        rt.bind_object("o", Pairs())
+        sys.setprofile(None)
+        rt.close()
+        print("CLEAN", clean)
+        print("CONTROL", sorted(set(seen) - set(clean)))
+    """
+    r = run_py(code, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "CLEAN []" in r.stdout, r.stdout
+    assert "('Runtime.bind_object', 'items')" in r.stdout, r.stdout
+
+
 def test_exit_with_daemon_threads_inside_the_runtime():
     # Daemon threads blocked in evals, callbacks and async evals at exit: they must
     # not be killed inside Rust frames (the interpreter would abort).

@@ -35,6 +35,12 @@ from ._jsrun import (
     _close_all,
     undefined,
 )
+from . import _aio, _streams
+
+# The async methods and the streams' Python halves (see `_aio`'s docstring for why
+# they are Python code).
+_aio.install()
+_streams.install()
 
 __all__ = [
     "Runtime",

@@ -1,5 +1,6 @@
 """Type stubs of the extension module `jsrun._jsrun` (kept in sync with src/python/)."""
 
+import asyncio
 import datetime
 from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Generator, Mapping
 from typing import Any, Final, Literal, TypeVar, final, overload
@@ -174,6 +175,8 @@ class JsPromise:
     """A pending JavaScript promise; await it on any event loop."""
 
     def __await__(self) -> Generator[Any, None, Any]: ...
+    # The Rust halves of the methods written in Python (jsrun._aio, jsrun._streams).
+    def _start(self, lp: asyncio.AbstractEventLoop, fut: asyncio.Future[Any]) -> asyncio.Future[Any]: ...
 
 @final
 class JsFunction:
@@ -183,6 +186,13 @@ class JsFunction:
         """The converted result, or a `JsPromise` when the function returned a pending promise."""
     def call_async(self, *args: Any, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
     def close(self) -> Awaitable[None]: ...
+    def _call_async_start(
+        self,
+        event_loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+        args: tuple[Any, ...],
+        timeout: _Timeout = None,
+    ) -> None: ...
 
 @final
 class JsStream:
@@ -194,8 +204,9 @@ class JsStream:
     """
 
     def __aiter__(self) -> Self: ...
-    def __anext__(self) -> Coroutine[Any, Any, Any]:
+    async def __anext__(self) -> Any:
         """Await and return the next chunk of the stream."""
+    def _read_start(self, event_loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any]) -> bool: ...
     def close(self) -> None:
         """Cancel the stream and release it; later reads end the iteration. Idempotent."""
 
@@ -208,6 +219,7 @@ class PyStreamSource:
 
     def close(self) -> None:
         """End the stream and close the iterator (`aclose()`); idempotent."""
+    def _driver(self) -> Any: ...
 
 @final
 class Runtime:
@@ -244,5 +256,25 @@ class Runtime:
     def terminate(self) -> None: ...
     def __enter__(self) -> Runtime: ...
     def __exit__(self, *args: object) -> bool: ...
+    def _eval_async_start(
+        self,
+        event_loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+        code: str,
+        timeout: _Timeout = None,
+    ) -> None: ...
+    def _eval_module_async_start(
+        self,
+        event_loop: asyncio.AbstractEventLoop,
+        future: asyncio.Future[Any],
+        specifier: str,
+        timeout: _Timeout = None,
+    ) -> None: ...
+    def _register_op(
+        self, name: str, handler: Callable[..., Any], mode: str, coroutine: bool
+    ) -> int: ...
+    def _stream_loop(self) -> asyncio.AbstractEventLoop: ...
+    def _stream_source(self, driver: Any) -> PyStreamSource: ...
 
 def _close_all() -> None: ...
+def _check_timeout(timeout: _Timeout) -> None: ...

@@ -5,18 +5,39 @@ from __future__ import annotations
 import asyncio
 import typing as _t
 
-from . import _aio
+from . import _aio, _jsrun
 
 
-async def next_chunk(start: _t.Callable[[_t.Any, _t.Any], bool]) -> _t.Any:
-    """``JsStream.__anext__``: ``start(loop, fut)`` sends the read; ``fut`` gives ``[done, value]``."""
+async def next_chunk(self: _jsrun.JsStream) -> _t.Any:
+    """Await and return the next chunk of the stream."""
+    # `_read_start(loop, fut)` sends the read; `fut` gives `[done, value]`.
     loop, fut = _aio.new_future()
-    if not start(loop, fut):  # the JsStream was closed
+    if not self._read_start(loop, fut):  # the JsStream was closed
         raise StopAsyncIteration
     done, value = await fut
     if done:
         raise StopAsyncIteration
     return value
+
+
+def stream_from_async_iterable(self: _jsrun.Runtime, iterable: _t.AsyncIterable[_t.Any]) -> _jsrun.PyStreamSource:
+    """Wraps a Python async iterable so JavaScript reads it as a ``ReadableStream``
+    (pass the result to JS); needs a running event loop, where the iterator runs."""
+    return self._stream_source(Source(iterable, self._stream_loop()))
+
+
+def close_source(self: _jsrun.PyStreamSource) -> None:
+    """End the stream and close the iterator (``aclose()``); idempotent."""
+    driver = self._driver()
+    if driver is not None:
+        driver.close()
+
+
+def install() -> None:
+    """Puts the methods above on the Rust classes (their public names)."""
+    _aio.put(_jsrun.JsStream, "__anext__", next_chunk)
+    _aio.put(_jsrun.Runtime, "stream_from_async_iterable", stream_from_async_iterable)
+    _aio.put(_jsrun.PyStreamSource, "close", close_source)
 
 
 class Source:
@@ -45,15 +66,15 @@ class Source:
     # Coroutines are only made on the loop's thread, in a callback: a loop that closes
     # before running the callback then leaves no never-awaited coroutine behind.
 
-    def request(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
-        """Asks for the next item (from the engine thread)."""
+    def request(self, settler: _t.Any) -> None:
+        """Asks for the next item (from the engine thread); ``settler`` gets it."""
         try:
-            self._loop.call_soon_threadsafe(self._start_next, done_callback)
+            self._loop.call_soon_threadsafe(self._start_next, settler)
         except RuntimeError:
             raise RuntimeError("the event loop of this PyStreamSource is closed") from None
 
-    def _start_next(self, done_callback: _t.Callable[[_t.Any], None]) -> None:
-        self._loop.create_task(self._next()).add_done_callback(done_callback)
+    def _start_next(self, settler: _t.Any) -> None:
+        _aio.settle_when_done(self._loop.create_task(self._next()), settler)
 
     async def _next(self) -> tuple[bool, _t.Any]:
         if self._closed:

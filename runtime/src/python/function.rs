@@ -99,20 +99,6 @@ impl JsFunction {
             .and_then(|v| to_py(py, v, &self.handle))
     }
 
-    /// Calls the function; a coroutine that awaits a returned promise.
-    #[pyo3(signature = (*args, timeout=None))]
-    fn call_async<'py>(
-        slf: &Bound<'py, Self>,
-        args: &Bound<'py, PyTuple>,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        parse_timeout(timeout)?;
-        let start = slf.getattr("_call_async_start")?;
-        let t = timeout.cloned().unwrap_or_else(|| py.None().into_bound(py));
-        drive(py, (start, args.clone(), t))
-    }
-
     #[pyo3(signature = (event_loop, future, args, timeout=None))]
     fn _call_async_start<'py>(
         &self,
@@ -147,18 +133,6 @@ impl JsFunction {
             if self.is_closed() { " closed" } else { "" }
         )
     }
-}
-
-static DRIVE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-static AWAIT_PROMISE: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
-
-/// `jsrun._aio.drive(start, *args)`: a real coroutine (so `asyncio.run(rt.eval_async(..))`
-/// works) that calls `start` once a loop is running.
-pub fn drive<'py>(
-    py: Python<'py>,
-    args: impl pyo3::call::PyCallArgs<'py>,
-) -> PyResult<Bound<'py, PyAny>> {
-    DRIVE.import(py, "jsrun._aio", "drive")?.call1(args)
 }
 
 /// Starts an async command whose answer completes `fut` (made on the running loop
@@ -221,14 +195,6 @@ impl Drop for JsPromise {
 
 #[pymethods]
 impl JsPromise {
-    /// `jsrun._aio.await_promise(self)`: a generator, so no Python code runs while
-    /// this Rust frame is on the stack (see `jsrun._aio.new_future`).
-    fn __await__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        AWAIT_PROMISE
-            .import(slf.py(), "jsrun._aio", "await_promise")?
-            .call1((slf,))
-    }
-
     /// Sends the await (once) with `fut`, made on the running loop `lp`; returns the
     /// future to wait on (the first one made, when awaited again).
     fn _start(&self, lp: &Bound<'_, PyAny>, fut: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {

@@ -10,6 +10,7 @@ use crate::value::{HostFn, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyTuple;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 pub enum HostOutcome {
@@ -152,64 +153,91 @@ fn schedule(
             .call1((awaitable,))?
     };
     let cfut = asyncio.call_method1("run_coroutine_threadsafe", (coro, lp))?;
-    let settler = Settler {
-        handle: handle.clone(),
-        promise_id,
-    };
-    cfut.call_method1("add_done_callback", (settler,))?;
+    let settler = Settler::new(handle.clone(), Settles::Promise(promise_id));
+    SETTLE_WHEN_DONE
+        .import(py, "jsrun._aio", "settle_when_done")?
+        .call1((cfut, settler))?;
     Ok(())
 }
 
-/// Done-callback of an async handler's future: settles the JS promise.
+static SETTLE_WHEN_DONE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static COMPLETE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// What a `Settler` settles in the engine.
+pub enum Settles {
+    /// The JS promise of an async handler's call.
+    Promise(u64),
+    /// The pending pull of a `PyStreamSource`.
+    StreamItem(u64),
+}
+
+/// The outcome of a Python future, for the engine: `jsrun._aio.settle` (a done-callback,
+/// in Python) reads the future and calls one of the methods. Dropped uncalled (the loop
+/// closed before the future finished), it fails the JS side so that nothing waits
+/// forever.
 #[pyclass(frozen)]
 pub struct Settler {
     handle: Arc<Handle>,
-    promise_id: u64,
+    settles: Settles,
+    called: AtomicBool,
+}
+
+impl Settler {
+    pub fn new(handle: Arc<Handle>, settles: Settles) -> Self {
+        Settler {
+            handle,
+            settles,
+            called: AtomicBool::new(false),
+        }
+    }
+
+    fn settle(&self, result: Result<Value, SettleError>) {
+        let command = match self.settles {
+            Settles::Promise(promise_id) => Command::Settle { promise_id, result },
+            Settles::StreamItem(id) => Command::PyStreamSettle { id, result },
+        };
+        self.handle.send_once(&self.called, || command);
+    }
+}
+
+impl Drop for Settler {
+    fn drop(&mut self) {
+        let message = match self.settles {
+            Settles::Promise(_) => "the event loop running this handler stopped before it finished",
+            Settles::StreamItem(_) => {
+                "the event loop of this PyStreamSource stopped before producing the item"
+            }
+        };
+        self.settle(Err(SettleError {
+            name: "RuntimeError".into(),
+            message: message.into(),
+        }));
+    }
 }
 
 #[pymethods]
 impl Settler {
-    fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
-        let result = future_outcome(py, &self.handle, fut)?;
-        let _ = self.handle.send(Command::Settle {
-            promise_id: self.promise_id,
-            result,
-        });
-        Ok(())
+    /// The future's result, converted for JS (a value JS cannot hold is a `TypeError`).
+    fn succeeded(&self, py: Python<'_>, value: &Bound<'_, PyAny>) {
+        let converted = FromPy::new(self.handle.shared.limits, Some(&self.handle)).convert(value);
+        self.settle(converted.map_err(|e| SettleError {
+            name: "TypeError".into(),
+            message: error_parts(py, &e).1,
+        }));
     }
-}
 
-/// The outcome of a finished (asyncio or concurrent) future, converted for JS.
-pub(crate) fn future_outcome(
-    py: Python<'_>,
-    handle: &Arc<Handle>,
-    fut: &Bound<'_, PyAny>,
-) -> PyResult<Result<Value, SettleError>> {
-    if fut.call_method0("cancelled")?.is_truthy()? {
-        return Ok(Err(SettleError {
+    /// The future raised (`name` and `message` of the exception).
+    fn failed(&self, name: String, message: String) {
+        self.settle(Err(SettleError { name, message }));
+    }
+
+    /// The future was cancelled.
+    fn cancelled(&self) {
+        self.settle(Err(SettleError {
             name: "CancelledError".into(),
             message: "the Python coroutine was cancelled".into(),
         }));
     }
-    let exc = fut.call_method0("exception")?;
-    if !exc.is_none() {
-        let e = PyErr::from_value(exc);
-        let (name, message) = error_parts(py, &e);
-        return Ok(Err(SettleError { name, message }));
-    }
-    let v = fut.call_method0("result")?;
-    Ok(
-        match FromPy::new(handle.shared.limits, Some(handle)).convert(&v) {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let (_, message) = error_parts(py, &e);
-                Err(SettleError {
-                    name: "TypeError".into(),
-                    message,
-                })
-            }
-        },
-    )
 }
 
 /// Completes an asyncio future from the engine thread: `loop.call_soon_threadsafe`.
@@ -240,13 +268,14 @@ fn schedule_completion(
             let Some((lp, fut)) = objs.take() else { return };
             let c = Completion {
                 handle,
-                future: fut,
                 outcome: Mutex::new(Some(out)),
             };
-            if let Ok(c) = Py::new(py, c) {
-                // A closed loop raises: nobody waits on that future any more.
-                let _ = lp.bind(py).call_method1("call_soon_threadsafe", (c,));
-            }
+            let scheduled = COMPLETE.import(py, "jsrun._aio", "complete").and_then(|complete| {
+                lp.bind(py)
+                    .call_method1("call_soon_threadsafe", (complete, fut, Py::new(py, c)?))
+            });
+            // A closed loop raises: nobody waits on that future any more.
+            drop(scheduled);
             drop(lp);
         });
     }
@@ -264,32 +293,29 @@ pub fn release_loop(lp: Arc<Py<PyAny>>) {
     }
 }
 
+/// The outcome of an async request, waiting for `jsrun._aio.complete` to run on the
+/// future's loop: that Python function sets the future (which runs Python code) and
+/// asks this object only for the converted value.
 #[pyclass(frozen)]
 pub struct Completion {
     handle: Option<Arc<Handle>>,
-    future: Py<PyAny>,
     outcome: Mutex<Option<Outcome>>,
 }
 
 #[pymethods]
 impl Completion {
-    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
-        let fut = self.future.bind(py);
-        if fut.call_method0("done")?.is_truthy()? {
-            return Ok(());
-        }
-        let Some(out) = self.outcome.lock().ok().and_then(|mut o| o.take()) else {
-            return Ok(());
-        };
+    /// `(True, value)` or `(False, exception)`, converted on the loop's thread; None
+    /// once taken.
+    fn take<'py>(&self, py: Python<'py>) -> Option<(bool, Bound<'py, PyAny>)> {
+        let out = self.outcome.lock().ok().and_then(|mut o| o.take())?;
         let convert = |v| match &self.handle {
             Some(h) => to_py(py, v, h),
             None => Ok(py.None().into_bound(py)),
         };
-        match out.map_err(|e| engine_err(py, e)).and_then(convert) {
-            Ok(v) => fut.call_method1("set_result", (v,))?,
-            Err(e) => fut.call_method1("set_exception", (e.value(py),))?,
-        };
-        Ok(())
+        Some(match out.map_err(|e| engine_err(py, e)).and_then(convert) {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
+        })
     }
 }
 

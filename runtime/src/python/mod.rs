@@ -18,6 +18,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDelta, PyFloat, PyInt};
 use std::time::Duration;
 
+/// Checks a `timeout=` argument when an async method is called (the coroutine it
+/// returns would only raise at the first await).
+#[pyfunction]
+pub fn _check_timeout(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    parse_timeout(timeout).map(|_| ())
+}
+
 /// Seconds (`int`/`float`) or `datetime.timedelta`; finite and > 0.
 pub fn parse_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(obj) = obj else { return Ok(None) };

@@ -6,10 +6,10 @@ use crate::engine::handle::{live_handles, RUNNING, TERMINATED};
 use crate::engine::{self, EngineConfig, Handle};
 use crate::python::config::{default_engine_config, RuntimeConfig};
 use crate::python::errors::{closed_err, engine_err, RuntimeTerminated};
-use crate::python::function::{drive, start_async};
+use crate::python::function::start_async;
 use crate::python::parse_timeout;
 use crate::python::stats::RuntimeStats;
-use crate::python::wait::{roundtrip, run_on_engine_thread, wait_ack, wait_exit};
+use crate::python::wait::{recv_detached, roundtrip, run_on_engine_thread, wait_ack, wait_exit};
 use crate::value::{HostFn, Value};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -112,20 +112,7 @@ impl Runtime {
         start_async(&self.handle, event_loop, future, make)
     }
 
-    /// The coroutine of an async method: `start` (a `_..._start` method) runs once a
-    /// loop is running.
-    fn drive_start<'py>(
-        slf: &Bound<'py, Self>,
-        start: &str,
-        arg: &str,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        parse_timeout(timeout)?;
-        let start = slf.getattr(start)?;
-        let t = timeout.cloned().unwrap_or_else(|| py.None().into_bound(py));
-        drive(py, (start, arg, t))
-    }
+
 }
 
 fn host_name(handler: &Bound<'_, PyAny>) -> String {
@@ -136,26 +123,6 @@ fn host_name(handler: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|| "anonymous".into())
 }
 
-fn is_coroutine_function(py: Python<'_>, handler: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let inspect = py.import("inspect")?;
-    if inspect
-        .call_method1("iscoroutinefunction", (handler,))?
-        .is_truthy()?
-    {
-        return Ok(true);
-    }
-    // `inspect.isfunction`, not `PyFunction`: the latter is missing from the limited API.
-    if !inspect.call_method1("isfunction", (handler,))?.is_truthy()? {
-        if let Ok(call) = handler.getattr("__call__") {
-            return inspect
-                .call_method1("iscoroutinefunction", (call,))?
-                .is_truthy();
-        }
-    }
-    Ok(false)
-}
-
-#[blocking_detached]
 #[pymethods]
 impl Runtime {
     #[new]
@@ -183,16 +150,6 @@ impl Runtime {
             timeout,
             reply,
         })
-    }
-
-    /// Evaluates `code`; a coroutine that resolves with the value, awaiting a promise.
-    #[pyo3(signature = (code, /, *, timeout=None))]
-    fn eval_async<'py>(
-        slf: &Bound<'py, Self>,
-        code: &str,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Self::drive_start(slf, "_eval_async_start", code, timeout)
     }
 
     /// Starts an async evaluation that completes `future` (made by `jsrun._aio.drive`).
@@ -231,18 +188,6 @@ impl Runtime {
             timeout,
             reply,
         })
-    }
-
-    /// Loads and evaluates the ES module `specifier`; a coroutine resolving with its
-    /// namespace as a dict. Top-level await is allowed; awaitable loader results are
-    /// awaited on the caller's event loop. Cancelling it cancels the evaluation.
-    #[pyo3(signature = (specifier, /, *, timeout=None))]
-    fn eval_module_async<'py>(
-        slf: &Bound<'py, Self>,
-        specifier: &str,
-        timeout: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        Self::drive_start(slf, "_eval_module_async_start", specifier, timeout)
     }
 
     /// Starts an async module evaluation that completes `future` (made by `jsrun._aio.drive`).
@@ -360,14 +305,15 @@ impl Runtime {
         Ok(())
     }
 
-    /// Registers a host op; JS calls it as `__host_op_sync__(id, ...)` / `__host_op_async__(id, ...)`.
-    #[pyo3(signature = (name, handler, /, *, mode="sync"))]
-    fn register_op(
+    /// `Runtime.register_op` (in `jsrun._aio`, which tells whether `handler` is a
+    /// coroutine function: that is Python code).
+    fn _register_op(
         &self,
         py: Python<'_>,
         name: &str,
         handler: &Bound<'_, PyAny>,
         mode: &str,
+        coroutine: bool,
     ) -> PyResult<u32> {
         let is_async = match mode {
             "sync" => false,
@@ -381,8 +327,7 @@ impl Runtime {
         if !handler.is_callable() {
             return Err(PyTypeError::new_err("handler must be callable"));
         }
-        let coro = is_coroutine_function(py, handler)?;
-        if coro != is_async {
+        if coroutine != is_async {
             return Err(PyValueError::new_err(if is_async {
                 "Invalid mode: mode=\"async\" requires a coroutine function"
             } else {
@@ -407,15 +352,17 @@ impl Runtime {
         Ok(id)
     }
 
-    /// Wraps a Python async iterable so JavaScript reads it as a `ReadableStream`
-    /// (pass the result to JS); needs a running event loop, where the iterator runs.
-    fn stream_from_async_iterable(
-        &self,
-        py: Python<'_>,
-        iterable: &Bound<'_, PyAny>,
-    ) -> PyResult<crate::python::stream::PyStreamSource> {
+    /// The event loop a `PyStreamSource` made now runs its iterator on (the Python
+    /// half, `Runtime.stream_from_async_iterable`, is in `jsrun._streams`).
+    fn _stream_loop<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.check()?;
-        crate::python::stream::from_async_iterable(py, &self.handle, iterable)
+        crate::python::stream::source_loop(py, &self.handle)
+    }
+
+    /// A `PyStreamSource` around `driver` (a `jsrun._streams.Source`).
+    fn _stream_source(&self, driver: Py<PyAny>) -> PyResult<crate::python::stream::PyStreamSource> {
+        self.check()?;
+        Ok(crate::python::stream::PyStreamSource::new(&self.handle, driver))
     }
 
     /// A snapshot of the engine's counters.
@@ -454,11 +401,7 @@ impl Runtime {
         // Waits for the thread to finish in Ctrl-C-able slices (a Python handler
         // stuck forever would otherwise make close() uninterruptible); then the join
         // is immediate.
-        if wait_exit(py, &self.handle, None)? {
-            if let Some(j) = self.handle.take_join() {
-                let _ = j.join();
-            }
-        }
+        wait_exit(py, &self.handle, None)?;
         Ok(())
     }
 
@@ -507,9 +450,15 @@ impl Runtime {
 /// library waits attached).
 #[blocking_detached]
 pub(crate) fn start_engine(py: Python<'_>, cfg: EngineConfig) -> PyResult<Arc<Handle>> {
+    if crate::python::wait::exiting() {
+        return Err(PyRuntimeError::new_err(
+            "Python is shutting down: no new runtime can start",
+        ));
+    }
     let (handle, ready) = engine::spawn(cfg)
         .map_err(|e| PyRuntimeError::new_err(format!("cannot start the engine thread: {e}")))?;
-    match ready.recv() {
+    let started = recv_detached(detached!(), &ready);
+    match started.attached() {
         Ok(Ok(())) => Ok(handle),
         Ok(Err(msg)) => {
             handle.request_close();
@@ -539,17 +488,13 @@ impl Binder {
 #[pyfunction]
 #[blocking_detached]
 pub fn _close_all(py: Python<'_>) {
-    crate::python::wait::begin_exit();
+    let () = crate::python::wait::begin_exit(detached!());
     for h in live_handles() {
         h.request_close();
         if h.on_engine_thread() || h.forked() {
             continue;
         }
         // Bounded: a handler stuck forever must not block interpreter exit.
-        if let Ok(true) = wait_exit(py, &h, Some(std::time::Duration::from_secs(5))) {
-            if let Some(j) = h.take_join() {
-                let _ = j.join();
-            }
-        }
+        let _ = wait_exit(py, &h, Some(std::time::Duration::from_secs(5)));
     }
 }

@@ -3,20 +3,17 @@
 //! side of a source. The iterator itself is driven by `jsrun._streams.Source` on the
 //! event loop the source was made on.
 
-use crate::command::{Command, SettleError};
+use crate::command::Command;
 use crate::engine::Handle;
 use crate::python::errors::closed_err;
 use crate::python::function::start_async;
-use crate::python::host::{error_parts, future_outcome};
+use crate::python::host::{error_parts, Settler, Settles};
 use crate::value::Value;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
-static NEXT_CHUNK: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static SOURCE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 // ------------------------------------------------------------------ JS -> Python
 
@@ -73,13 +70,6 @@ impl Drop for JsStream {
 impl JsStream {
     fn __aiter__(slf: Py<Self>) -> Py<Self> {
         slf
-    }
-
-    /// Await and return the next chunk of the stream.
-    fn __anext__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let start = slf.getattr("_read_start")?;
-        NEXT_CHUNK.import(py, "jsrun._streams", "next_chunk")?.call1((start,))
     }
 
     /// Sends one read that completes `future` with `[done, value]`; False when closed.
@@ -178,12 +168,9 @@ pub struct PyStreamSource {
 
 #[pymethods]
 impl PyStreamSource {
-    /// End the stream and close the iterator (``aclose()``); idempotent.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        match self.inner.driver(py) {
-            Some(d) => d.bind(py).call_method0("close").map(|_| ()),
-            None => Ok(()),
-        }
+    /// The `jsrun._streams.Source` (None once released): `close()` is Python code there.
+    fn _driver(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.inner.driver(py)
     }
 
     fn __repr__(&self) -> String {
@@ -196,33 +183,31 @@ impl PyStreamSource {
     }
 }
 
-/// `Runtime.stream_from_async_iterable`.
-pub fn from_async_iterable(
-    py: Python<'_>,
-    handle: &Arc<Handle>,
-    iterable: &Bound<'_, PyAny>,
-) -> PyResult<PyStreamSource> {
-    // A sync handler called by JS runs on the engine thread: the loop is the one of
-    // the async request being served.
-    let running = py.import("asyncio")?.call_method0("get_running_loop");
-    let lp = match running {
-        Ok(lp) => lp,
+/// The event loop for a new `PyStreamSource`: the running one, or, in a sync handler
+/// on the engine thread, the loop of the async request being served.
+pub fn source_loop<'py>(py: Python<'py>, handle: &Arc<Handle>) -> PyResult<Bound<'py, PyAny>> {
+    match py.import("asyncio")?.call_method0("get_running_loop") {
+        Ok(lp) => Ok(lp),
         Err(_) => crate::python::host::handler_loop(py)
             .filter(|_| handle.on_engine_thread())
             .ok_or_else(|| {
                 PyRuntimeError::new_err(
                     "stream_from_async_iterable() needs a running asyncio event loop: call it from a coroutine (or from a handler called during eval_async/call_async)",
                 )
-            })?,
-    };
-    let driver = SOURCE.import(py, "jsrun._streams", "Source")?.call1((iterable, lp))?;
-    Ok(PyStreamSource {
-        inner: Arc::new(PySource {
-            runtime: Arc::downgrade(handle),
-            driver: Mutex::new(Some(driver.unbind())),
-            consumed: AtomicBool::new(false),
-        }),
-    })
+            }),
+    }
+}
+
+impl PyStreamSource {
+    pub fn new(handle: &Arc<Handle>, driver: Py<PyAny>) -> Self {
+        PyStreamSource {
+            inner: Arc::new(PySource {
+                runtime: Arc::downgrade(handle),
+                driver: Mutex::new(Some(driver)),
+                consumed: AtomicBool::new(false),
+            }),
+        }
+    }
 }
 
 /// A `JsStream` or `PyStreamSource` converted for JS (`None`: another type).
@@ -279,11 +264,7 @@ pub fn request_next(
         let Some(driver) = source.driver(py) else {
             return Err(("Error".into(), "the stream source is closed".into()));
         };
-        let settler = StreamSettler {
-            handle: handle.clone(),
-            id,
-            called: AtomicBool::new(false),
-        };
+        let settler = Settler::new(handle.clone(), Settles::StreamItem(id));
         driver
             .bind(py)
             .call_method1("request", (settler,))
@@ -307,44 +288,3 @@ pub fn close_source(source: &PySource) {
     });
 }
 
-/// Done-callback of one item request: sends the outcome to the engine. Dropped
-/// uncalled (the loop closed before producing the item), it fails the JS pull so that
-/// the JS reader does not wait forever.
-#[pyclass(frozen)]
-pub struct StreamSettler {
-    handle: Arc<Handle>,
-    id: u64,
-    called: AtomicBool,
-}
-
-impl StreamSettler {
-    fn settle(&self, result: Result<Value, SettleError>) {
-        let id = self.id;
-        self.handle.send_once(&self.called, || Command::PyStreamSettle {
-            id,
-            result,
-        });
-    }
-}
-
-impl Drop for StreamSettler {
-    fn drop(&mut self) {
-        self.settle(Err(SettleError {
-            name: "RuntimeError".into(),
-            message: "the event loop of this PyStreamSource stopped before producing the item"
-                .into(),
-        }));
-    }
-}
-
-#[pymethods]
-impl StreamSettler {
-    fn __call__(&self, py: Python<'_>, fut: &Bound<'_, PyAny>) -> PyResult<()> {
-        let result = future_outcome(py, &self.handle, fut).unwrap_or_else(|e| {
-            let (name, message) = error_parts(py, &e);
-            Err(SettleError { name, message })
-        });
-        self.settle(result);
-        Ok(())
-    }
-}

@@ -7,8 +7,8 @@ use crate::reply::{Inbox, ReplyRx};
 use crossbeam_channel::RecvTimeoutError;
 use pyo3::prelude::*;
 use pyo3_detach::{blocking_detached, Detached};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
@@ -18,15 +18,38 @@ const SLICE: Duration = Duration::from_millis(50);
 static EXITING: AtomicBool = AtomicBool::new(false);
 static EXIT_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
 
-/// Called by the exit hook (`atexit`): from now on the interpreter is going away.
-/// Non-daemon threads are already joined at that point; the threads left are daemon
-/// threads, which the interpreter would kill (`pthread_exit`, through our Rust frames)
-/// if they re-attached during finalization.
-pub fn begin_exit() {
+/// Threads that passed the exit check after a detached wait and are not attached again
+/// yet. The exit hook waits for them: once it returns, no thread of ours re-attaches.
+static REATTACHING: AtomicUsize = AtomicUsize::new(0);
+static REATTACHED: Condvar = Condvar::new();
+static REATTACHED_LOCK: Mutex<()> = Mutex::new(());
+
+/// Longest the exit hook waits for threads on their way back (a thread re-attaching
+/// waits for the GIL at most a switch interval; this only bounds the unexpected).
+const REATTACH_GRACE: Duration = Duration::from_secs(2);
+
+/// Called by the exit hook (`atexit`), detached: from now on the interpreter is going
+/// away. Non-daemon threads are already joined at that point; the threads left are
+/// daemon threads, which the interpreter kills (`pthread_exit`, up to Python 3.13) if
+/// they re-attach during finalization, and a kill that unwinds through Rust frames
+/// aborts the process. So they park instead; this returns once none is half-way.
+pub fn begin_exit(_proof: &Detached<'_>) {
     if let Ok(mut t) = EXIT_THREAD.lock() {
         *t = Some(std::thread::current().id());
     }
     EXITING.store(true, Ordering::SeqCst);
+    let deadline = Instant::now() + REATTACH_GRACE;
+    let mut guard = REATTACHED_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    while REATTACHING.load(Ordering::SeqCst) > 0 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        guard = match REATTACHED.wait_timeout(guard, left) {
+            Ok((g, _)) => g,
+            Err(e) => e.into_inner().0,
+        };
+    }
 }
 
 /// Has the exit hook run? Engine threads no longer attach after it.
@@ -34,33 +57,92 @@ pub fn exiting() -> bool {
     EXITING.load(Ordering::SeqCst)
 }
 
-/// After a detached wait: a daemon thread must not re-attach during finalization.
-/// It parks for good instead (what Python 3.14 does to daemon threads anyway).
-fn hold_if_exiting() {
-    if !exiting() {
-        return;
+/// Permission to re-attach after a detached wait, counted until the thread is attached
+/// again (see [`Received::attached`]).
+struct ReattachPass(());
+
+impl ReattachPass {
+    /// Before re-attaching: a daemon thread must not re-attach during finalization. It
+    /// parks for good instead (what Python 3.14 does to daemon threads anyway).
+    fn take() -> ReattachPass {
+        REATTACHING.fetch_add(1, Ordering::SeqCst);
+        if exiting() && !is_exit_thread() {
+            drop(ReattachPass(()));
+            loop {
+                std::thread::park();
+            }
+        }
+        ReattachPass(())
     }
+}
+
+impl Drop for ReattachPass {
+    fn drop(&mut self) {
+        if REATTACHING.fetch_sub(1, Ordering::SeqCst) == 1 && exiting() {
+            let _guard = REATTACHED_LOCK.lock();
+            REATTACHED.notify_all();
+        }
+    }
+}
+
+fn is_exit_thread() -> bool {
     let me = std::thread::current().id();
-    if EXIT_THREAD.lock().map(|t| *t == Some(me)).unwrap_or(false) {
-        return;
+    EXIT_THREAD.lock().map(|t| *t == Some(me)).unwrap_or(false)
+}
+
+/// What a detached wait received, with the pass to re-attach. Take it with
+/// [`Received::attached`] once attached again (after the `py.detach` the macro wrote),
+/// never inside the detached region, or the exit hook could miss this thread.
+#[must_use]
+pub struct Received<R> {
+    value: R,
+    _pass: ReattachPass,
+}
+
+impl<R> Received<R> {
+    /// The value; the thread is attached again.
+    pub fn attached(self) -> R {
+        self.value
     }
-    loop {
-        std::thread::park();
+}
+
+/// Ends a blocking step, detached: the step's value with the pass to re-attach.
+fn finish_detached<R>(_proof: &Detached<'_>, step: impl FnOnce() -> R) -> Received<R> {
+    let value = step();
+    Received {
+        value,
+        _pass: ReattachPass::take(),
     }
+}
+
+/// Blocks until `rx` answers or disconnects (engine start-up: no signal checks).
+pub fn recv_detached<T>(
+    proof: &Detached<'_>,
+    rx: &crossbeam_channel::Receiver<T>,
+) -> Received<Result<T, crossbeam_channel::RecvError>> {
+    finish_detached(proof, || rx.recv())
+}
+
+/// Joins a thread that has finished its work (or is about to).
+pub fn join_detached<T>(
+    proof: &Detached<'_>,
+    thread: std::thread::JoinHandle<T>,
+) -> Received<std::thread::Result<T>> {
+    finish_detached(proof, || thread.join())
 }
 
 /// Spins briefly, then parks for at most `slice`. Demands the detached proof.
 pub fn spin_recv<T>(
-    _proof: &Detached<'_>,
+    proof: &Detached<'_>,
     rx: &impl Inbox<T>,
     slice: Duration,
-) -> Result<T, RecvTimeoutError> {
-    let r = crate::handoff::poll(rx, None).unwrap_or_else(|| {
-        pyo3_detach::assert_detached();
-        rx.recv_timeout(slice)
-    });
-    hold_if_exiting();
-    r
+) -> Received<Result<T, RecvTimeoutError>> {
+    finish_detached(proof, || {
+        crate::handoff::poll(rx, None).unwrap_or_else(|| {
+            pyo3_detach::assert_detached();
+            rx.recv_timeout(slice)
+        })
+    })
 }
 
 /// Waits for the answer to command `seq`. Between slices, attached, runs the signal
@@ -74,7 +156,8 @@ pub fn wait_outcome<T: Send>(
     rx: &ReplyRx<T>,
 ) -> PyResult<T> {
     loop {
-        match spin_recv(detached!(), rx, SLICE) {
+        let received = spin_recv(detached!(), rx, SLICE);
+        match received.attached() {
             Ok(out) => return Ok(out),
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(if handle.is_closed() {
@@ -89,7 +172,8 @@ pub fn wait_outcome<T: Send>(
                 if let Err(e) = py.check_signals() {
                     handle.shared.cancel(seq);
                     // The engine answers `Interrupted` promptly; the runtime stays usable.
-                    let _ = spin_recv(detached!(), rx, Duration::from_secs(5));
+                    let acknowledged = spin_recv(detached!(), rx, Duration::from_secs(5));
+                    let _ = acknowledged.attached();
                     handle.shared.uncancel(seq);
                     return Err(e);
                 }
@@ -102,7 +186,8 @@ pub fn wait_outcome<T: Send>(
 #[blocking_detached]
 pub fn wait_ack<T: Send>(py: Python<'_>, rx: &ReplyRx<T>) -> PyResult<T> {
     loop {
-        match spin_recv(detached!(), rx, SLICE) {
+        let received = spin_recv(detached!(), rx, SLICE);
+        match received.attached() {
             Ok(v) => return Ok(v),
             Err(RecvTimeoutError::Disconnected) => return Err(closed_err()),
             Err(RecvTimeoutError::Timeout) => py.check_signals()?,
@@ -111,13 +196,22 @@ pub fn wait_ack<T: Send>(py: Python<'_>, rx: &ReplyRx<T>) -> PyResult<T> {
 }
 
 /// Waits until the engine thread has finished (after `Close`), in slices, running the
-/// signal handlers between them. With a `limit`, gives up after it (returns false).
+/// signal handlers between them, then joins it. With a `limit`, gives up after it
+/// (returns false).
 #[blocking_detached]
 pub fn wait_exit(py: Python<'_>, handle: &Handle, limit: Option<Duration>) -> PyResult<bool> {
     let start = Instant::now();
     loop {
-        match spin_recv(detached!(), &handle.exited, SLICE) {
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return Ok(true),
+        let received = spin_recv(detached!(), &handle.exited, SLICE);
+        match received.attached() {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                if let Some(thread) = handle.take_join() {
+                    // Immediate: the thread has finished its work.
+                    let joined = join_detached(detached!(), thread);
+                    let _ = joined.attached();
+                }
+                return Ok(true);
+            }
             Err(RecvTimeoutError::Timeout) => {
                 py.check_signals()?;
                 if limit.is_some_and(|l| start.elapsed() > l) {
