@@ -51,6 +51,8 @@
 
 use std::marker::PhantomData;
 
+mod exit;
+
 pub use pyo3_detach_macros::{blocking_detached, ft_module};
 
 /// Proof that the current thread is detached from the Python interpreter.
@@ -101,10 +103,13 @@ impl Detached<'_> {
         F: for<'p> FnOnce(&'p Detached<'p>) -> T + Send,
         T: Send,
     {
+        __private::watch_exit(py);
         py.detach(|| {
             // SAFETY: `Python::detach` runs this closure detached, on this thread.
             let proof = unsafe { Detached::assume() };
-            f(&proof)
+            let out = f(&proof);
+            __private::before_reattach();
+            out
         })
     }
 
@@ -228,6 +233,7 @@ macro_rules! detached {
 pub mod __private {
     //! Support for the code `#[blocking_detached]` emits. Not a public API.
     use super::Detached;
+    pub use super::exit::{before_reattach, watch_exit};
 
     /// The proof, made inside the `Python::detach` closure the macro emits. Checked at
     /// run time like [`Detached::assume`] (the check names the user's call).

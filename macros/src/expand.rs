@@ -313,9 +313,12 @@ impl Rewriter<'_> {
                 {
                     #(#lets)*
                     #root_capture
+                    ::pyo3_detach::__private::watch_exit(#token);
                     match ::pyo3::Python::detach(#token, || -> #ret {
                         #proof
-                        #ok(#call)
+                        let __pyo3_detach_out = #ok({ #call });
+                        ::pyo3_detach::__private::before_reattach();
+                        __pyo3_detach_out
                     }) {
                         #ok(__pyo3_detach_value) => __pyo3_detach_value #unwrap,
                         #residual,
@@ -323,13 +326,18 @@ impl Rewriter<'_> {
                 }
             };
         }
+        // `watch_exit` and `before_reattach`: a wait that ends while the interpreter
+        // exits parks instead of re-attaching (see pyo3-detach's `exit` module).
         syn::parse_quote_spanned! {span=>
             {
                 #(#lets)*
                 #root_capture
+                ::pyo3_detach::__private::watch_exit(#token);
                 ::pyo3::Python::detach(#token, || {
                     #proof
-                    #call
+                    let __pyo3_detach_out = { #call };
+                    ::pyo3_detach::__private::before_reattach();
+                    __pyo3_detach_out
                 }) #unwrap
             }
         }

@@ -6,6 +6,7 @@ without X hangs (asserted as a subprocess that does not finish in time).
 
 import gc
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -80,6 +81,52 @@ def test_attached_twin_deadlocks(python):
     a free-threaded build gc.collect() waits for the attached waiter)."""
     with pytest.raises(subprocess.TimeoutExpired):
         python("import detach_demo; detach_demo.wait_attached(7); print('finished')", timeout=HANG_SECONDS)
+
+
+# A daemon thread whose detached wait ends while the interpreter finalizes. A
+# `__del__` run by the module teardown keeps finalization going for 0.6 s, so one of
+# the daemon's 50 ms waits surely ends inside it, well after `Py_FinalizeEx` marked
+# the interpreter as finalizing.
+EXIT_WHILE_WAITING = """
+import threading, time, detach_demo
+
+wait = detach_demo.{function}
+
+def waiter():
+    while True:
+        wait(0.05)
+
+class SlowTeardown:
+    def __del__(self, sleep=time.sleep):
+        sleep(0.6)
+
+keep = SlowTeardown()
+threading.Thread(target=waiter, daemon=True).start()
+time.sleep(0.1)
+print("exit")
+"""
+
+
+def test_wait_ending_during_exit_parks_the_thread(python):
+    """Up to Python 3.13 a daemon thread that re-attaches during finalization is ended
+    with pthread_exit, which aborts the process when it unwinds through the Rust frames
+    of a method. The code #[blocking_detached] writes parks such a thread instead."""
+    for _ in range(3):
+        r = python(EXIT_WHILE_WAITING.format(function="idle"), timeout=HANG_SECONDS)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == "exit"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="Python 3.14 hangs such threads itself")
+def test_wait_detached_by_hand_aborts_at_exit(python):
+    """Negative control: the same wait in a plain `py.detach` kills the process. (On
+    3.11 only about every other run aborts, so it gets up to 12 tries.)"""
+    for _ in range(12):
+        r = python(EXIT_WHILE_WAITING.format(function="idle_by_hand"), timeout=HANG_SECONDS)
+        if r.returncode != 0:
+            break
+    assert r.returncode != 0, r.stdout
+    assert "exception not rethrown" in r.stderr, r.stderr
 
 
 def test_worker_round_trip():

@@ -51,6 +51,27 @@ fn wait_attached(value: u64) -> PyResult<u64> {
     rx.recv().map_err(closed)
 }
 
+/// Waits `seconds` for a message that never comes (a timed-out `recv_timeout`).
+/// Called in a loop from a daemon thread, its wait can end while the interpreter
+/// exits: the macro's code then parks the thread instead of re-attaching.
+#[pyfunction]
+#[blocking_detached]
+fn idle(py: Python<'_>, seconds: f64) {
+    let (_tx, rx) = mpsc::channel::<()>();
+    let _ = rx.recv_timeout(Duration::from_secs_f64(seconds));
+}
+
+/// The same wait detached by hand with `py.detach`: at interpreter exit (Python <=
+/// 3.13) re-attaching ends the thread inside Rust frames and the process aborts (the
+/// negative control; only ever call it in a subprocess).
+#[pyfunction]
+fn idle_by_hand(py: Python<'_>, seconds: f64) {
+    let (_tx, rx) = mpsc::channel::<()>();
+    py.detach(move || {
+        let _ = rx.recv_timeout(Duration::from_secs_f64(seconds));
+    });
+}
+
 /// A blocking helper that checks at run time that it is not attached.
 fn checked_recv(rx: &Receiver<u64>) -> Option<u64> {
     pyo3_detach::assert_detached();
@@ -149,6 +170,8 @@ fn detach_demo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wait_detached, m)?)?;
     m.add_function(wrap_pyfunction!(wait_attached, m)?)?;
     m.add_function(wrap_pyfunction!(wrong_call, m)?)?;
+    m.add_function(wrap_pyfunction!(idle, m)?)?;
+    m.add_function(wrap_pyfunction!(idle_by_hand, m)?)?;
     m.add_class::<Worker>()?;
     Ok(())
 }

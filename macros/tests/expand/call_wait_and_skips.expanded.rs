@@ -4,9 +4,16 @@ fn run(
 ) -> Option<u8> {
     let v = {
         let __pyo3_detach_arg0 = async { 1 };
+        ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
         ::pyo3::Python::detach(
             __pyo3_detach_py,
-            || { futures::executor::block_on(__pyo3_detach_arg0) },
+            || {
+                let __pyo3_detach_out = {
+                    futures::executor::block_on(__pyo3_detach_arg0)
+                };
+                ::pyo3_detach::__private::before_reattach();
+                __pyo3_detach_out
+            },
         )
     };
     std::thread::spawn(move || other.recv());
@@ -20,11 +27,16 @@ fn run(
                 };
                 let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx))
                     .capture();
+                ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
                 ::pyo3::Python::detach(
                     __pyo3_detach_py,
                     || {
-                        let rx = __pyo3_detach_root.get();
-                        rx.recv()
+                        let __pyo3_detach_out = {
+                            let rx = __pyo3_detach_root.get();
+                            rx.recv()
+                        };
+                        ::pyo3_detach::__private::before_reattach();
+                        __pyo3_detach_out
                     },
                 )
             }
