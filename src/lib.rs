@@ -103,13 +103,10 @@ impl Detached<'_> {
         F: for<'p> FnOnce(&'p Detached<'p>) -> T + Send,
         T: Send,
     {
-        __private::watch_exit(py);
         py.detach(|| {
             // SAFETY: `Python::detach` runs this closure detached, on this thread.
             let proof = unsafe { Detached::assume() };
-            let out = f(&proof);
-            __private::before_reattach();
-            out
+            __private::reattaching(f(&proof))
         })
     }
 
@@ -233,7 +230,7 @@ macro_rules! detached {
 pub mod __private {
     //! Support for the code `#[blocking_detached]` emits. Not a public API.
     use super::Detached;
-    pub use super::exit::{before_reattach, watch_exit};
+    pub use super::exit::{before_reattach, reattaching};
 
     /// The proof, made inside the `Python::detach` closure the macro emits. Checked at
     /// run time like [`Detached::assume`] (the check names the user's call).

@@ -313,12 +313,9 @@ impl Rewriter<'_> {
                 {
                     #(#lets)*
                     #root_capture
-                    ::pyo3_detach::__private::watch_exit(#token);
                     match ::pyo3::Python::detach(#token, || -> #ret {
                         #proof
-                        let __pyo3_detach_out = #ok({ #call });
-                        ::pyo3_detach::__private::before_reattach();
-                        __pyo3_detach_out
+                        ::pyo3_detach::__private::reattaching(#ok({ #call }))
                     }) {
                         #ok(__pyo3_detach_value) => __pyo3_detach_value #unwrap,
                         #residual,
@@ -326,19 +323,24 @@ impl Rewriter<'_> {
                 }
             };
         }
-        // `watch_exit` and `before_reattach`: a wait that ends while the interpreter
-        // exits parks instead of re-attaching (see pyo3-detach's `exit` module).
+        // `reattaching`: a wait that ends while the interpreter exits parks instead
+        // of re-attaching (see pyo3-detach's `exit` module).
+        let detach = quote_spanned! {span=>
+            ::pyo3::Python::detach(#token, || {
+                #proof
+                ::pyo3_detach::__private::reattaching({ #call })
+            }) #unwrap
+        };
+        if lets.is_empty() && root_capture.is_none() {
+            // No block around a lone call: `{ call };` as a statement would trip
+            // clippy's `unnecessary_operation` in the user's code.
+            return syn::parse_quote_spanned! {span=> #detach };
+        }
         syn::parse_quote_spanned! {span=>
             {
                 #(#lets)*
                 #root_capture
-                ::pyo3_detach::__private::watch_exit(#token);
-                ::pyo3::Python::detach(#token, || {
-                    #proof
-                    let __pyo3_detach_out = { #call };
-                    ::pyo3_detach::__private::before_reattach();
-                    __pyo3_detach_out
-                }) #unwrap
+                #detach
             }
         }
     }

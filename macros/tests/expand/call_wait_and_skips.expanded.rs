@@ -4,15 +4,12 @@ fn run(
 ) -> Option<u8> {
     let v = {
         let __pyo3_detach_arg0 = async { 1 };
-        ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
         ::pyo3::Python::detach(
             __pyo3_detach_py,
             || {
-                let __pyo3_detach_out = {
+                ::pyo3_detach::__private::reattaching({
                     futures::executor::block_on(__pyo3_detach_arg0)
-                };
-                ::pyo3_detach::__private::before_reattach();
-                __pyo3_detach_out
+                })
             },
         )
     };
@@ -27,16 +24,13 @@ fn run(
                 };
                 let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx))
                     .capture();
-                ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
                 ::pyo3::Python::detach(
                     __pyo3_detach_py,
                     || {
-                        let __pyo3_detach_out = {
+                        ::pyo3_detach::__private::reattaching({
                             let rx = __pyo3_detach_root.get();
                             rx.recv()
-                        };
-                        ::pyo3_detach::__private::before_reattach();
-                        __pyo3_detach_out
+                        })
                     },
                 )
             }

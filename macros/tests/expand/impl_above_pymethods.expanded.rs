@@ -6,18 +6,17 @@ impl Worker {
     }
     fn result(&self, __pyo3_detach_py: ::pyo3::Python<'_>) -> PyResult<u64> {
         {
-            ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
             match ::pyo3::Python::detach(
                 __pyo3_detach_py,
                 || -> ::core::result::Result<_, ::pyo3::PyErr> {
-                    let __pyo3_detach_out = ::core::result::Result::Ok({
-                        self.results
-                            .lock()
-                            .map_err(|_| PyRuntimeError::new_err("poisoned"))?
-                            .recv()
-                    });
-                    ::pyo3_detach::__private::before_reattach();
-                    __pyo3_detach_out
+                    ::pyo3_detach::__private::reattaching(
+                        ::core::result::Result::Ok({
+                            self.results
+                                .lock()
+                                .map_err(|_| PyRuntimeError::new_err("poisoned"))?
+                                .recv()
+                        }),
+                    )
                 },
             ) {
                 ::core::result::Result::Ok(__pyo3_detach_value) => __pyo3_detach_value,
@@ -36,20 +35,17 @@ impl Worker {
         {
             let __pyo3_detach_arg1 = &self.results;
             let __pyo3_detach_arg2 = Some(Duration::from_secs_f64(timeout));
-            ::pyo3_detach::__private::watch_exit(__pyo3_detach_py);
             ::pyo3::Python::detach(
                 __pyo3_detach_py,
                 || {
                     let __pyo3_detach_proof = ::pyo3_detach::__private::proof();
-                    let __pyo3_detach_out = {
+                    ::pyo3_detach::__private::reattaching({
                         next_result(
                             &__pyo3_detach_proof,
                             __pyo3_detach_arg1,
                             __pyo3_detach_arg2,
                         )
-                    };
-                    ::pyo3_detach::__private::before_reattach();
-                    __pyo3_detach_out
+                    })
                 },
             )
         }

@@ -488,7 +488,7 @@ impl Binder {
 #[pyfunction]
 #[blocking_detached]
 pub fn _close_all(py: Python<'_>) {
-    let () = crate::python::wait::begin_exit(detached!());
+    crate::python::wait::begin_exit(detached!());
     for h in live_handles() {
         h.request_close();
         if h.on_engine_thread() || h.forked() {
