@@ -1,6 +1,9 @@
 """ES modules: eval_module / eval_module_async, static modules, resolver, loader."""
 
 import asyncio
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -216,12 +219,70 @@ def test_cancelling_during_top_level_await():
     asyncio.run(main())
 
 
-def test_sync_eval_module_pending_top_level_await_is_an_error():
+def test_sync_eval_module_waits_for_top_level_await():
+    # The published jsrun hangs here for good; this waits (detached) for the timer.
     with Runtime() as rt:
-        rt.add_static_module("tla", "await new Promise(() => {}); export const x = 1;")
-        with pytest.raises(RuntimeError, match="eval_module_async"):
-            rt.eval_module("tla")
+        rt.add_static_module("tla", "export const x = await new Promise(r => setTimeout(() => r(7), 20));")
+        assert rt.eval_module("tla") == {"x": 7}
+        st = rt.get_stats()
+        assert st.last_execution_kind == "eval_module_sync"
         assert rt.eval("1") == 1
+
+
+def test_sync_eval_module_top_level_await_rejection_raises():
+    with Runtime() as rt:
+        rt.add_static_module("bad", "await new Promise((_, no) => setTimeout(() => no(new TypeError('late')), 5));")
+        with pytest.raises(JavaScriptError, match="late"):
+            rt.eval_module("bad")
+        assert rt.eval("2") == 2
+
+
+def test_sync_eval_module_pending_forever_times_out():
+    with Runtime() as rt:
+        rt.add_static_module("never", "await new Promise(() => {}); export const x = 1;")
+        with pytest.raises(RuntimeError, match="timed out"):
+            rt.eval_module("never", timeout=0.2)
+        assert rt.eval("1") == 1
+
+
+def test_sync_eval_module_pending_inside_a_handler_is_an_error():
+    # The engine thread cannot wait for itself: a call from a bound function says so.
+    with Runtime() as rt:
+        rt.add_static_module("later", "export const x = await new Promise(r => setTimeout(() => r(1), 5));")
+        seen = []
+
+        def handler():
+            try:
+                rt.eval_module("later")
+            except RuntimeError as e:
+                seen.append(str(e))
+            return 0
+
+        rt.bind_function("h", handler)
+        rt.eval("h()")
+        assert seen and "bound Python function" in seen[0], seen
+
+
+def test_ctrl_c_interrupts_sync_eval_module_waiting_on_top_level_await():
+    code = """
+        import os, signal, threading, time
+        import jsrun
+        rt = jsrun.Runtime()
+        rt.add_static_module("never", "await new Promise(() => {}); export const x = 1;")
+        def fire():
+            time.sleep(0.3)
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=fire).start()
+        try:
+            rt.eval_module("never")
+        except KeyboardInterrupt:
+            print("KI")
+        print("AFTER", rt.eval("40 + 2"))
+        rt.close()
+    """
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["KI", "AFTER", "42"], r.stdout
 
 
 # ------------------------------------------------------------------ errors

@@ -227,7 +227,7 @@ class Runtime:
     def eval(self, code: str, /, *, timeout: _Timeout = None) -> Any: ...
     def eval_async(self, code: str, /, *, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
     def eval_module(self, specifier: str, /, *, timeout: _Timeout = None) -> dict[str, Any]:
-        """Loads and evaluates an ES module; returns its namespace (``default`` included)."""
+        """Loads and evaluates an ES module (waiting for a top-level await); returns its namespace (``default`` included)."""
     def eval_module_async(
         self, specifier: str, /, *, timeout: _Timeout = None
     ) -> Coroutine[Any, Any, dict[str, Any]]:

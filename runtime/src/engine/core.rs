@@ -5,7 +5,8 @@ use super::snapshot;
 use super::timers::Timers;
 use super::EngineConfig;
 use crate::command::{
-    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, SettleError, StatsData,
+    AsyncTarget, Command, CompiledScript, EngineError, JsErrorInfo, Outcome, Reply, SettleError,
+    StatsData,
 };
 use crate::convert::js::{js_string, to_js, Builtins, JsEnv, ToValue, ToValueError};
 use crate::python::host::{self, HostOutcome};
@@ -38,6 +39,25 @@ enum TimerPayload<'js> {
     },
 }
 
+/// Who waits for an evaluation whose value is a pending promise: an asyncio future
+/// (`eval_async`, ...) or a sync caller (`eval_module` with a top-level await).
+pub(super) enum Waiter {
+    Async(AsyncTarget),
+    Sync(Reply),
+}
+
+impl From<AsyncTarget> for Waiter {
+    fn from(target: AsyncTarget) -> Self {
+        Waiter::Async(target)
+    }
+}
+
+impl From<Reply> for Waiter {
+    fn from(reply: Reply) -> Self {
+        Waiter::Sync(reply)
+    }
+}
+
 /// Everything the engine thread owns. Closures installed in JS hold a `Weak` to it.
 pub(crate) struct State<'js> {
     pub(super) ctx: Ctx<'js>,
@@ -54,7 +74,7 @@ pub(crate) struct State<'js> {
     /// resolve/reject of JS promises waiting for an async Python handler.
     settlers: RefCell<HashMap<u64, (Function<'js>, Function<'js>)>>,
     /// Python futures waiting for a JS promise, by command sequence number.
-    pending: RefCell<HashMap<u64, AsyncTarget>>,
+    pending: RefCell<HashMap<u64, Waiter>>,
     /// The event loop of the latest async request: where async handlers run.
     current_loop: RefCell<Option<Arc<pyo3::Py<pyo3::PyAny>>>>,
     pub(super) stats: RefCell<StatsData>,
@@ -576,8 +596,14 @@ impl<'js> State<'js> {
             Command::Cancel { seq } => {
                 self.shared.uncancel(seq);
                 let p = self.pending.borrow_mut().remove(&seq);
-                if let Some(target) = p {
-                    host::release_target(target);
+                match p {
+                    Some(Waiter::Async(target)) => host::release_target(target),
+                    // Ctrl-C in a sync caller waiting for a promise (eval_module's
+                    // top-level await): it is waiting for this answer.
+                    Some(Waiter::Sync(reply)) => {
+                        let _ = reply.send(Err(EngineError::Interrupted));
+                    }
+                    None => {}
                 }
                 self.module_cancelled(seq);
             }
@@ -852,9 +878,10 @@ impl<'js> State<'js> {
         &self,
         seq: u64,
         timeout: Option<Duration>,
-        target: AsyncTarget,
+        target: impl Into<Waiter>,
         r: Result<JsValue<'js>, EngineError>,
     ) {
+        let target = target.into();
         let v = match r {
             Ok(v) => v,
             Err(e) => return self.deliver(target, Err(e)),
@@ -918,10 +945,15 @@ impl<'js> State<'js> {
         self.deliver(target, out);
     }
 
-    pub(super) fn deliver(&self, target: AsyncTarget, out: Outcome) {
-        match self.handle.upgrade() {
-            Some(h) => host::complete(&h, target, out),
-            None => host::release_target(target),
+    pub(super) fn deliver(&self, to: impl Into<Waiter>, out: Outcome) {
+        match to.into() {
+            Waiter::Sync(reply) => {
+                let _ = reply.send(out);
+            }
+            Waiter::Async(target) => match self.handle.upgrade() {
+                Some(h) => host::complete(&h, target, out),
+                None => host::release_target(target),
+            },
         }
     }
 

@@ -728,9 +728,16 @@ impl<'js> State<'js> {
         };
         let r = self.timed(kind, |_| {}, seq, remaining, |s| s.run_module(&op.name));
         match op.done {
-            Done::Sync(reply) => {
+            // Inside a bound Python function the engine thread cannot wait.
+            Done::Sync(reply) if op.inline => {
                 let out = r.and_then(|(done, ns)| self.namespace_now(done, ns));
                 let _ = reply.send(out);
+            }
+            // A pending top-level await is waited for, for sync callers too (detached,
+            // with the timeout and Ctrl-C); timers and the event loop go on meanwhile.
+            Done::Sync(reply) => {
+                let r = r.and_then(|(done, ns)| self.namespace_later(done, ns));
+                self.start_async(seq, remaining, reply, r)
             }
             Done::Async(target) => {
                 let r = r.and_then(|(done, ns)| self.namespace_later(done, ns));
@@ -769,7 +776,8 @@ impl<'js> State<'js> {
         Ok((done, ns))
     }
 
-    /// The namespace for a synchronous caller: the evaluation must have finished.
+    /// The namespace for a caller that cannot wait (a call from inside a bound Python
+    /// function): the evaluation must have finished.
     fn namespace_now(&self, done: Promise<'js>, ns: JsValue<'js>) -> Outcome {
         let result = done.result::<JsValue>();
         // Raised to the caller (or reported as still evaluating): never "unhandled".
@@ -779,7 +787,8 @@ impl<'js> State<'js> {
             Some(Err(e)) => Err(self.error(e)),
             None => Err(EngineError::Internal(
                 "the module is still evaluating (top-level await on something that has not \
-                 happened yet); use eval_module_async"
+                 happened yet), and a call made from inside a bound Python function cannot \
+                 wait for it"
                     .into(),
             )),
         }

@@ -195,7 +195,7 @@ impl<'js> State<'js> {
                 return self.deliver(target, Err(err));
             }
         };
-        self.pending.borrow_mut().insert(seq, target);
+        self.pending.borrow_mut().insert(seq, target.into());
         if let Err(e) = self.when_settled(&p, move |st, r| st.read_settled(seq, id, r)) {
             let err = self.error(e);
             if let Some(target) = self.pending.borrow_mut().remove(&seq) {

@@ -172,8 +172,8 @@ impl Runtime {
 
     /// Loads and evaluates the ES module `specifier` (resolved with no referrer) and
     /// returns its namespace as a dict (`default` holds the default export). Blocks
-    /// until evaluation finished; awaitable loader results are awaited on jsrun's
-    /// background event loop meanwhile.
+    /// (detached) until evaluation finished, top-level await included; awaitable
+    /// loader results are awaited on jsrun's background event loop meanwhile.
     #[pyo3(signature = (specifier, /, *, timeout=None))]
     fn eval_module<'py>(
         &self,

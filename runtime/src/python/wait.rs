@@ -171,6 +171,9 @@ pub fn wait_outcome<T: Send>(
             Err(RecvTimeoutError::Timeout) => {
                 if let Err(e) = py.check_signals() {
                     handle.shared.cancel(seq);
+                    // Running JS sees the flag; a request parked on a promise (a
+                    // module's top-level await) or a module loader needs the command.
+                    let _ = handle.send(crate::command::Command::Cancel { seq });
                     // The engine answers `Interrupted` promptly; the runtime stays usable.
                     let acknowledged = spin_recv(detached!(), rx, Duration::from_secs(5));
                     let _ = acknowledged.attached();
