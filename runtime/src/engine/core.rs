@@ -39,8 +39,8 @@ enum TimerPayload<'js> {
     },
 }
 
-/// Who waits for an evaluation whose value is a pending promise: an asyncio future
-/// (`eval_async`, ...) or a sync caller (`eval_module` with a top-level await).
+/// Who waits for an answer the engine gives later (a pending promise, a module request
+/// waiting for sources): an asyncio future or a sync caller.
 pub(super) enum Waiter {
     Async(AsyncTarget),
     Sync(Reply),
@@ -679,7 +679,7 @@ impl<'js> State<'js> {
                 specifier,
                 timeout,
                 reply,
-            } => self.module_request(seq, specifier, timeout, super::modules::Done::Sync(reply)),
+            } => self.module_request(seq, specifier, timeout, Waiter::Sync(reply)),
             Command::EvalModuleAsync {
                 seq,
                 specifier,
@@ -687,7 +687,7 @@ impl<'js> State<'js> {
                 target,
             } => {
                 self.remember_loop(&target);
-                self.module_request(seq, specifier, timeout, super::modules::Done::Async(target))
+                self.module_request(seq, specifier, timeout, Waiter::Async(target))
             }
             Command::ConfigureModules { change, reply } => {
                 let out = self.running().map(|_| self.configure_modules(change));

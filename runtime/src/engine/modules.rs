@@ -17,8 +17,8 @@
 //!   placeholder module in its place and parks the request; each result comes back as
 //!   a `Settle` command, and once none is missing discovery runs again.
 
-use super::core::{describe, State};
-use crate::command::{AsyncTarget, EngineError, JsErrorInfo, ModuleChange, Outcome, Reply, SettleError};
+use super::core::{describe, State, Waiter};
+use crate::command::{EngineError, JsErrorInfo, ModuleChange, Outcome, SettleError};
 use crate::python::host::{self, HostOutcome};
 use crate::value::{HostFn, Value};
 use rquickjs::{qjs, Ctx, Function, Promise, Value as JsValue};
@@ -56,16 +56,10 @@ pub(super) struct Registry {
     verified: usize,
 }
 
-/// Where the outcome of a module request goes.
-pub(super) enum Done {
-    Sync(Reply),
-    Async(AsyncTarget),
-}
-
 pub(super) struct Op {
     name: String,
     deadline: Option<Instant>,
-    done: Done,
+    done: Waiter,
     waiting: HashSet<u64>,
     failed: Option<String>,
     /// Runs inside a Python handler's re-entrant call: cannot be parked.
@@ -646,11 +640,11 @@ impl<'js> State<'js> {
         seq: u64,
         specifier: String,
         timeout: Option<Duration>,
-        done: Done,
+        done: Waiter,
     ) {
-        let is_async = matches!(done, Done::Async(_));
+        let is_async = matches!(done, Waiter::Async(_));
         if let Err(e) = self.running() {
-            return self.finish(done, Err(e));
+            return self.deliver(done, Err(e));
         }
         {
             let mut s = self.stats.borrow_mut();
@@ -662,7 +656,7 @@ impl<'js> State<'js> {
         }
         let name = match self.resolve_module("", &specifier) {
             Ok(n) => n,
-            Err(m) => return self.finish(done, Err(js_error(m))),
+            Err(m) => return self.deliver(done, Err(js_error(m))),
         };
         let timeout = timeout.or(self.shared.default_timeout);
         let op = Op {
@@ -680,11 +674,11 @@ impl<'js> State<'js> {
     fn advance(&self, seq: u64, mut op: Op) {
         if !self.modules.borrow().declared.contains_key(&op.name) {
             let event_loop = match &op.done {
-                Done::Async(t) => t.event_loop().cloned(),
-                Done::Sync(_) => None, // jsrun's background loop
+                Waiter::Async(t) => t.event_loop().cloned(),
+                Waiter::Sync(_) => None, // jsrun's background loop
             };
             match self.discover(&op.name, Some(seq), event_loop) {
-                Err(e) => return self.finish(op.done, Err(e)),
+                Err(e) => return self.deliver(op.done, Err(e)),
                 Ok(ids) if !ids.is_empty() => {
                     if op.inline {
                         let missing = self.missing_names(&ids);
@@ -693,7 +687,7 @@ impl<'js> State<'js> {
                              which a call made from inside a bound Python function cannot wait for",
                             op.name
                         );
-                        return self.finish(op.done, Err(js_error(msg)));
+                        return self.deliver(op.done, Err(js_error(msg)));
                     }
                     op.waiting = ids.into_iter().collect();
                     if !op.timer_armed {
@@ -716,30 +710,30 @@ impl<'js> State<'js> {
             Some(d) => {
                 let r = d.saturating_duration_since(Instant::now());
                 if r.is_zero() {
-                    return self.finish(op.done, Err(EngineError::Timeout));
+                    return self.deliver(op.done, Err(EngineError::Timeout));
                 }
                 Some(r)
             }
             None => None,
         };
         let kind = match op.done {
-            Done::Async(_) => "eval_module_async",
-            Done::Sync(_) => "eval_module_sync",
+            Waiter::Async(_) => "eval_module_async",
+            Waiter::Sync(_) => "eval_module_sync",
         };
         let r = self.timed(kind, |_| {}, seq, remaining, |s| s.run_module(&op.name));
         match op.done {
             // Inside a bound Python function the engine thread cannot wait.
-            Done::Sync(reply) if op.inline => {
+            Waiter::Sync(reply) if op.inline => {
                 let out = r.and_then(|(done, ns)| self.namespace_now(done, ns));
                 let _ = reply.send(out);
             }
             // A pending top-level await is waited for, for sync callers too (detached,
             // with the timeout and Ctrl-C); timers and the event loop go on meanwhile.
-            Done::Sync(reply) => {
+            Waiter::Sync(reply) => {
                 let r = r.and_then(|(done, ns)| self.namespace_later(done, ns));
                 self.start_async(seq, remaining, reply, r)
             }
-            Done::Async(target) => {
+            Waiter::Async(target) => {
                 let r = r.and_then(|(done, ns)| self.namespace_later(done, ns));
                 self.start_async(seq, remaining, target, r)
             }
@@ -804,15 +798,6 @@ impl<'js> State<'js> {
         r.map_err(|e| self.error(e))
     }
 
-    fn finish(&self, done: Done, out: Outcome) {
-        match done {
-            Done::Sync(reply) => {
-                let _ = reply.send(out);
-            }
-            Done::Async(target) => self.deliver(target, out),
-        }
-    }
-
     /// A `Settle` for an awaitable module source; gives the result back if it is not one.
     pub(super) fn module_source_settled(
         &self,
@@ -860,11 +845,11 @@ impl<'js> State<'js> {
             };
             if let Some(mut op) = ready {
                 match op.failed.take() {
-                    Some(msg) => self.finish(op.done, Err(js_error(msg))),
+                    Some(msg) => self.deliver(op.done, Err(js_error(msg))),
                     None => {
                         if self.running().is_err() || self.shared.is_cancelled(seq) {
                             let e = self.running().err().unwrap_or(EngineError::Interrupted);
-                            self.finish(op.done, Err(e));
+                            self.deliver(op.done, Err(e));
                         } else {
                             self.advance(seq, op);
                         }
@@ -879,7 +864,7 @@ impl<'js> State<'js> {
     pub(super) fn module_timed_out(&self, seq: u64) {
         let op = self.modules.borrow_mut().ops.remove(&seq);
         if let Some(op) = op {
-            self.finish(op.done, Err(EngineError::Timeout));
+            self.deliver(op.done, Err(EngineError::Timeout));
         }
     }
 
@@ -893,7 +878,7 @@ impl<'js> State<'js> {
     pub(super) fn fail_module_requests(&self, err: &dyn Fn() -> EngineError) {
         let ops: Vec<Op> = self.modules.borrow_mut().ops.drain().map(|(_, o)| o).collect();
         for op in ops {
-            self.finish(op.done, Err(err()));
+            self.deliver(op.done, Err(err()));
         }
     }
 
