@@ -14,9 +14,10 @@ help:
 	@echo "make demo   - build the example extension for free-threaded Python and show the GIL staying off"
 	@echo "make test   - every test: Rust (unit, UI, expansion snapshots, doc) and Python on 3.11 and free-threaded"
 	@echo "make wheels - jsrun wheels for every interpreter found into dist/, then checked"
+	@echo "make conformance - the conformance cases against ours and the published jsrun 0.3.0 (own venv, 3.11)"
 	@echo "make bench  - benchmarks: our jsrun vs jsrun 0.3.0, quickjs, mini-racer (table, JSON + PNG in bench-results/; BENCH_ARGS=--quick)"
 
-.PHONY: help demo test test-lint test-wheels test-jsrun-parallel wheels bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
+.PHONY: help demo test conformance conformance-golden conformance-ours test-lint test-wheels test-jsrun-parallel wheels bench test-package test-matrix test-rust test-python test-python-311 test-python-ft test-jsrun test-jsrun-311 test-jsrun-ft python-ft
 
 python-ft:
 	@scripts/python-ft >/dev/null
@@ -31,7 +32,7 @@ demo: python-ft
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$$py -W error::RuntimeWarning examples/detach-demo/demo.py
 
-test: test-rust test-package test-lint test-python test-jsrun test-wheels test-matrix
+test: test-rust test-package test-lint test-python test-jsrun conformance test-wheels test-matrix
 
 test-rust:
 	cargo test --workspace --all-targets
@@ -81,6 +82,34 @@ test-jsrun-ft: python-ft
 	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft-jsrun,runtime/Cargo.toml); \
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q runtime/tests
+
+# Differential conformance (runtime/tests/conformance): every case against ours and against
+# the published jsrun 0.3.0 installed from PyPI into its own venv on 3.11. Differences fail
+# unless allowlist.toml lists them. Where the package cannot be installed, ours is compared
+# with the recorded published results (published.json) and the reason is printed.
+PUBLISHED_VENV := $(VENVS)/jsrun-0.3.0
+CONFORMANCE := runtime/tests/conformance/compare.py
+
+conformance-ours:
+	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
+	$(call develop,$$py,target/py311-jsrun,runtime/Cargo.toml)
+
+$(PUBLISHED_VENV)/.installed:
+	@$(PY311) -m venv $(PUBLISHED_VENV) && $(PUBLISHED_VENV)/bin/python -m pip install -q jsrun==0.3.0 && touch $@
+
+conformance: conformance-ours
+	@if $(MAKE) -s $(PUBLISHED_VENV)/.installed 2>/tmp/jsrun-published-install.log; then \
+	  $(PY311) $(CONFORMANCE) --published $(PUBLISHED_VENV)/bin/python --ours $(VENVS)/py311/bin/python; \
+	else \
+	  echo "conformance: published jsrun 0.3.0 could not be installed ($$(tail -n1 /tmp/jsrun-published-install.log)); comparing with the recorded published.json"; \
+	  $(PY311) $(CONFORMANCE) --ours $(VENVS)/py311/bin/python; \
+	fi
+	$(PY311) $(CONFORMANCE) --check-docs
+
+# Records the published package's results as published.json (the golden file the pytest
+# suite compares ours with, on every interpreter).
+conformance-golden: $(PUBLISHED_VENV)/.installed
+	$(PY311) $(CONFORMANCE) --published $(PUBLISHED_VENV)/bin/python --write-golden
 
 # Benchmarks (issue 6): builds our jsrun in release, peers from PyPI in their own venv,
 # every scenario in its own process; prints the table, writes bench-results/. bench/README.md
