@@ -13,6 +13,8 @@ use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+mod unannotated;
+
 /// Runs `gc.collect()` on the calling thread, attached.
 fn collect_garbage() {
     Python::attach(|py| {
@@ -100,6 +102,24 @@ fn next_result(_proof: &Detached<'_>, results: &Mutex<Receiver<u64>>, timeout: O
     }
 }
 
+/// Starts the worker thread of [`Worker`] (and of its un-annotated twin): it attaches
+/// to call `func` on each job, so whoever waits for a result while attached waits for a
+/// thread that needs the interpreter.
+fn spawn_worker(func: Py<PyAny>) -> (Sender<u64>, Receiver<u64>, JoinHandle<()>) {
+    let (job_tx, job_rx) = mpsc::channel::<u64>();
+    let (result_tx, result_rx) = mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        for job in job_rx {
+            let out = Python::attach(|py| func.call1(py, (job,))?.extract::<u64>(py));
+            // A failing callable yields 0 rather than killing the worker.
+            if result_tx.send(out.unwrap_or(0)).is_err() {
+                break;
+            }
+        }
+    });
+    (job_tx, result_rx, handle)
+}
+
 /// A worker thread that applies a Python callable to each submitted number.
 ///
 /// The worker attaches for each call; callers wait for results detached, so any
@@ -117,21 +137,8 @@ struct Worker {
 impl Worker {
     #[new]
     fn new(func: Py<PyAny>) -> Self {
-        let (job_tx, job_rx) = mpsc::channel::<u64>();
-        let (result_tx, result_rx) = mpsc::channel();
-        let handle = std::thread::spawn(move || {
-            for job in job_rx {
-                let out = Python::attach(|py| {
-                    py.import("gc").and_then(|gc| gc.call_method0("collect"))?;
-                    func.call1(py, (job,))?.extract::<u64>(py)
-                });
-                // A failing callable yields 0 rather than killing the worker.
-                if result_tx.send(out.unwrap_or(0)).is_err() {
-                    break;
-                }
-            }
-        });
-        Worker { jobs: Mutex::new(Some(job_tx)), results: Mutex::new(result_rx), handle: Mutex::new(Some(handle)) }
+        let (jobs, results, handle) = spawn_worker(func);
+        Worker { jobs: Mutex::new(Some(jobs)), results: Mutex::new(results), handle: Mutex::new(Some(handle)) }
     }
 
     /// Queues one number (an unbounded channel: never blocks).
@@ -173,5 +180,6 @@ fn detach_demo(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(idle, m)?)?;
     m.add_function(wrap_pyfunction!(idle_by_hand, m)?)?;
     m.add_class::<Worker>()?;
+    m.add_class::<unannotated::AttachedWorker>()?;
     Ok(())
 }
