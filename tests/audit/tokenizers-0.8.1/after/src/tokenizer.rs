@@ -3,6 +3,7 @@ use pyo3::prelude::*;
 use pyo3::types::*;
 use tk::tokenizer::Tokenizer;
 
+use super::decoders::PyDecoder;
 use super::encoding::PyEncoding;
 use super::error::{PyError, ToPyResult};
 use super::pre_tokenizers::PyPreTokenizer;
@@ -57,8 +58,28 @@ impl PyTokenizer {
         })
     }
 
+    fn decode_batch(
+        &self,
+        sentences: Vec<Vec<u32>>,
+        skip_special_tokens: Option<bool>,
+    ) -> PyResult<Vec<String>> {
+        let gil = Python::acquire_gil();
+        gil.python().allow_threads(|| {
+            ToPyResult(
+                self.tokenizer
+                    .decode_batch(sentences, skip_special_tokens.unwrap_or(true)),
+            )
+            .into()
+        })
+    }
+
     #[setter]
     fn set_pre_tokenizer(&mut self, pretok: PyRef<PyPreTokenizer>) {
         self.tokenizer.with_pre_tokenizer(pretok.clone());
+    }
+
+    #[setter]
+    fn set_decoder(&mut self, decoder: PyRef<PyDecoder>) {
+        self.tokenizer.with_decoder(decoder.clone());
     }
 }

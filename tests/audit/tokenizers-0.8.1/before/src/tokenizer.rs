@@ -4,6 +4,7 @@ use pyo3::exceptions;
 use pyo3::prelude::*;
 use pyo3::types::*;
 
+use super::decoders::Decoder;
 use super::encoding::Encoding;
 use super::error::{PyError, ToPyResult};
 use super::models::Model;
@@ -55,6 +56,18 @@ impl Tokenizer {
         .into()
     }
 
+    fn decode_batch(
+        &self,
+        sentences: Vec<Vec<u32>>,
+        skip_special_tokens: Option<bool>,
+    ) -> PyResult<Vec<String>> {
+        ToPyResult(
+            self.tokenizer
+                .decode_batch(sentences, skip_special_tokens.unwrap_or(true)),
+        )
+        .into()
+    }
+
     #[setter]
     fn set_pre_tokenizer(&mut self, mut pretok: PyRefMut<PreTokenizer>) -> PyResult<()> {
         if let Some(pretok) = pretok.pretok.to_pointer() {
@@ -63,6 +76,18 @@ impl Tokenizer {
         } else {
             Err(exceptions::Exception::py_err(
                 "The PreTokenizer is already being used in another Tokenizer",
+            ))
+        }
+    }
+
+    #[setter]
+    fn set_decoder(&mut self, mut decoder: PyRefMut<Decoder>) -> PyResult<()> {
+        if let Some(decoder) = decoder.decoder.to_pointer() {
+            self.tokenizer.with_decoder(decoder);
+            Ok(())
+        } else {
+            Err(exceptions::Exception::py_err(
+                "The Decoder is already being used in another Tokenizer",
             ))
         }
     }

@@ -21,6 +21,12 @@ pub trait PreTokenizer: Send + Sync {
     fn pre_tokenize(&self, normalized: &mut NormalizedString) -> Result<Vec<(String, Offsets)>>;
 }
 
+/// A `Decoder` has the responsibility to merge the given `Vec<String>` in a `String`.
+#[typetag::serde(tag = "type")]
+pub trait Decoder: Send + Sync {
+    fn decode(&self, tokens: Vec<String>) -> Result<String>;
+}
+
 /// A `Tokenizer` is capable of encoding/decoding any text.
 pub struct Tokenizer {
     // Tokenizer parts
@@ -30,11 +36,20 @@ pub struct Tokenizer {
     post_processor: Option<Box<dyn PostProcessor>>,
     decoder: Option<Box<dyn Decoder>>,
 
+    // Added Vocabulary capabilities
+    added_vocabulary: AddedVocabulary,
+
     // General processing parameters
     padding: Option<PaddingParams>,
 }
 
 impl Tokenizer {
+    /// Set the decoder
+    pub fn with_decoder(&mut self, decoder: Box<dyn Decoder>) -> &Self {
+        self.decoder = Some(decoder);
+        self
+    }
+
     /// Set the pre tokenizer
     pub fn with_pre_tokenizer(&mut self, pre_tokenizer: Box<dyn PreTokenizer>) -> &Self {
         self.pre_tokenizer = Some(pre_tokenizer);
@@ -82,6 +97,39 @@ impl Tokenizer {
         }
 
         Ok(encodings)
+    }
+
+    /// Decode the given ids, back to a String
+    pub fn decode(&self, ids: Vec<u32>, skip_special_tokens: bool) -> Result<String> {
+        let tokens = ids
+            .into_iter()
+            .filter_map(|id| {
+                self.added_vocabulary
+                    .id_to_token(id, self.model.as_ref())
+                    .filter(|token| {
+                        !skip_special_tokens || !self.added_vocabulary.is_special_token(token)
+                    })
+                    .map(|t| t.to_owned())
+            })
+            .collect::<Vec<_>>();
+
+        if let Some(decoder) = &self.decoder {
+            decoder.decode(tokens)
+        } else {
+            Ok(tokens.join(" "))
+        }
+    }
+
+    /// Decode all sentences in parallel
+    pub fn decode_batch(
+        &self,
+        sentences: Vec<Vec<u32>>,
+        skip_special_tokens: bool,
+    ) -> Result<Vec<String>> {
+        sentences
+            .into_maybe_par_iter()
+            .map(|sentence| self.decode(sentence, skip_special_tokens))
+            .collect()
     }
 
     /// PreTokenization logic, handling the case where there is no PreTokenizer set
