@@ -469,7 +469,11 @@ impl SiteWalker<'_> {
             let before = self.proofs.len();
             if proofs {
                 for input in &closure.inputs {
-                    if let Pat::Ident(id) = input {
+                    let pat = match input {
+                        Pat::Type(pt) => &*pt.pat,
+                        other => other,
+                    };
+                    if let Pat::Ident(id) = pat {
                         self.proofs.push(id.ident.clone());
                     }
                 }

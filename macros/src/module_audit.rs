@@ -296,7 +296,8 @@ fn report_fn(sig: &syn::Signature, block: &syn::Block, waits: &WaitSet, entry: &
     for site in &model.sites {
         add(site.name.to_string(), site.span);
     }
-    for (span, name) in &model.opaque_waits {
+    // In an `async fn`, a `select!` is taken for an async one, which awaits.
+    for (span, name) in model.opaque_waits.iter().filter(|_| !is_async) {
         add(format!("{name}!"), *span);
     }
     for (span, name) in &model.iterator_loops {

@@ -9,6 +9,33 @@ use syn::spanned::Spanned;
 /// on this function itself (not on its `impl` block), so a body without waits is an
 /// error here.
 pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, errors: &mut Option<syn::Error>) {
+    for (span, name) in &model.iterator_loops {
+        push(
+            errors,
+            syn::Error::new(
+                *span,
+                format!(
+                    "`for` over the blocking iterator `{name}()`: every step of the loop waits in it, between \
+                     runs of the loop body, which #[blocking_detached] cannot split, so it would wait attached. \
+                     Loop on the single wait instead (`while let Ok(v) = rx.recv() {{ .. }}`, rewritten), or \
+                     consume the iterator in one chain (`rx.{name}().collect::<Vec<_>>()`, detached as a whole)"
+                ),
+            ),
+        );
+    }
+    for (wait, mac) in &model.macro_waits {
+        push(
+            errors,
+            syn::Error::new(
+                wait.span(),
+                format!(
+                    "blocking wait `{wait}` inside `{mac}!`, whose tokens are not comma-separated expressions, \
+                     so #[blocking_detached] cannot rewrite it and it would wait attached. Move the wait out \
+                     of the macro: bind its result with a `let` before the macro, and use that inside"
+                ),
+            ),
+        );
+    }
     if model.is_async {
         // `.await`ed calls are not waits; anything else blocks the polling thread.
         for site in &model.sites {
@@ -26,10 +53,9 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
                 ),
             );
         }
-        for (span, name) in &model.opaque_waits {
-            push(errors, syn::Error::new(*span, format!("`{name}!` in an `async fn` under #[blocking_detached]: await an async select instead, or move it to a blocking pool")));
-        }
-        if standalone && model.sites.is_empty() && model.opaque_waits.is_empty() {
+        // A `select!` in an `async fn` is taken for an async one (tokio's, futures'),
+        // which awaits: not reported.
+        if standalone && model.sites.is_empty() && model.iterator_loops.is_empty() && model.macro_waits.is_empty() {
             push(errors, no_wait_error(&sig.ident));
         }
         return;
@@ -60,33 +86,6 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
                     "`{name}!` waits inside a macro, which #[blocking_detached] cannot rewrite, so it would \
                      wait attached. Move it into a helper that takes `&Detached` and call the helper with \
                      `detached!()`, or wrap it in `py.detach(|| ..)` yourself"
-                ),
-            ),
-        );
-    }
-    for (span, name) in &model.iterator_loops {
-        push(
-            errors,
-            syn::Error::new(
-                *span,
-                format!(
-                    "`for` over the blocking iterator `{name}()`: every step of the loop waits in it, between \
-                     runs of the loop body, which #[blocking_detached] cannot split, so it would wait attached. \
-                     Loop on the single wait instead (`while let Ok(v) = rx.recv() {{ .. }}`, rewritten), or \
-                     consume the iterator in one chain (`rx.{name}().collect::<Vec<_>>()`, detached as a whole)"
-                ),
-            ),
-        );
-    }
-    for (wait, mac) in &model.macro_waits {
-        push(
-            errors,
-            syn::Error::new(
-                wait.span(),
-                format!(
-                    "blocking wait `{wait}` inside `{mac}!`, whose tokens are not comma-separated expressions, \
-                     so #[blocking_detached] cannot rewrite it and it would wait attached. Move the wait out \
-                     of the macro: bind its result with a `let` before the macro, and use that inside"
                 ),
             ),
         );
