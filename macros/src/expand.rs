@@ -1,7 +1,7 @@
 //! Code generation. Every emitted path is absolute (`::pyo3::`, `::pyo3_detach::`).
 
 use crate::ast::{analyse_fn, has_pymethods, last_segment_is, BlockingItem, TokenFallback, WaitSet};
-use crate::module_audit::{audit_block, audit_body_entry_points, audit_entry_points, audit_statics, gil_used_calls, ModuleItem};
+use crate::module_audit::{audit_block, audit_entry_points, audit_module_fn, audit_statics, gil_used_calls, ModuleItem};
 use crate::attr::{push, BlockingOptions, MetaList, ModuleOptions};
 use crate::rewrite::rewrite_fn;
 use crate::valid;
@@ -64,7 +64,7 @@ pub fn ft_module(args: TokenStream, input: TokenStream) -> TokenStream {
     valid::module_statics(&found, &mut errors);
     valid::module_gil_used_calls(&gil_used_calls(&item), &mut errors);
     let attached = match &mut item {
-        ModuleItem::Fn(f) => audit_body_entry_points(&mut f.block, &mut errors),
+        ModuleItem::Fn(f) => audit_module_fn(f, &mut errors),
         ModuleItem::Mod(m) => audit_entry_points(m.content.as_mut().map_or(&mut [][..], |c| &mut c.1), &mut errors),
     };
     valid::module_waits(&attached, &mut errors);

@@ -196,8 +196,22 @@ pub fn audit_entry_points(items: &mut [syn::Item], errors: &mut Option<syn::Erro
     found
 }
 
+/// Same, for a module function: its own body (it runs attached, at import), unless it
+/// carries `#[blocking_detached]` or `allow_attached`, and the items declared in it.
+pub fn audit_module_fn(f: &mut syn::ItemFn, errors: &mut Option<syn::Error>) -> Vec<AttachedWait> {
+    let allowed = take_allow(&mut f.attrs, errors);
+    let mut found = Vec::new();
+    if !allowed && !has_attr(&f.attrs, "blocking_detached") {
+        let entry = format!("the module function `{}` (run at import)", f.sig.ident);
+        let fix = format!("add #[blocking_detached] below #[ft_module] on `{}`", f.sig.ident);
+        report_fn(&f.sig, &f.block, &WaitSet::new(&[]), &entry, &fix, &mut found);
+    }
+    found.extend(audit_body_entry_points(&mut f.block, errors));
+    found
+}
+
 /// Same, for the items declared inside a module function's body.
-pub fn audit_body_entry_points(block: &mut syn::Block, errors: &mut Option<syn::Error>) -> Vec<AttachedWait> {
+fn audit_body_entry_points(block: &mut syn::Block, errors: &mut Option<syn::Error>) -> Vec<AttachedWait> {
     let mut items: Vec<&mut syn::Item> = block
         .stmts
         .iter_mut()
@@ -247,6 +261,17 @@ fn audit_items(items: &mut [syn::Item], pyclasses: &[Ident], found: &mut Vec<Att
                 }
                 let entry = format!("#[pyfunction] `{}`", f.sig.ident);
                 let fix = format!("add #[blocking_detached] to `{}` (with a `py: Python<'_>` parameter if it has no interpreter token)", f.sig.ident);
+                report_fn(&f.sig, &f.block, &no_extra, &entry, &fix, found);
+            }
+            // A module initialiser runs attached, at import. (A nested `#[ft_module]`
+            // audits itself.)
+            syn::Item::Fn(f) if has_attr(&f.attrs, "pymodule_init") || has_attr(&f.attrs, "pymodule") => {
+                let allowed = take_allow(&mut f.attrs, errors);
+                if allowed || has_attr(&f.attrs, "blocking_detached") {
+                    continue;
+                }
+                let entry = format!("the module initialiser `{}` (run at import)", f.sig.ident);
+                let fix = format!("add #[blocking_detached] to `{}`", f.sig.ident);
                 report_fn(&f.sig, &f.block, &no_extra, &entry, &fix, found);
             }
             syn::Item::Impl(imp) if has_pymethods(&imp.attrs) || is_pyclass_drop(imp, pyclasses) => {
