@@ -176,7 +176,7 @@ pub fn wait_mentioned(tokens: TokenStream, waits: &WaitSet) -> Option<Ident> {
     None
 }
 
-/// Are these the closure-argument positions of a call (`Detached::run(py, |p| ..)`)?
+/// The closure literals among the arguments of a call (`Detached::run(py, |p| ..)`).
 pub fn closure_args(expr: &Expr) -> Vec<&syn::ExprClosure> {
     let args: Vec<&Expr> = match expr {
         Expr::MethodCall(c) => c.args.iter().collect(),
