@@ -60,6 +60,7 @@ test-python-311:
 	@py=$$(scripts/venv $(PY311) $(VENVS)/py311 $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/py311,examples/detach-demo/Cargo.toml); \
 	$(call develop,$$py,target/py311,examples/blocking-queue/Cargo.toml); \
+	$(call develop,$$py,target/py311,examples/wait-classes/Cargo.toml); \
 	$(call develop,$$py,target/py311-control,tests/gil-control/Cargo.toml); \
 	$$py -m pytest -q tests/python
 
@@ -67,6 +68,7 @@ test-python-ft: python-ft
 	@py=$$(scripts/venv $(PYFT) $(VENVS)/ft $(TEST_PACKAGES)); \
 	$(call develop,$$py,target/ft,examples/detach-demo/Cargo.toml); \
 	$(call develop,$$py,target/ft,examples/blocking-queue/Cargo.toml); \
+	$(call develop,$$py,target/ft,examples/wait-classes/Cargo.toml); \
 	$(call develop,$$py,target/ft-control,tests/gil-control/Cargo.toml); \
 	PYTHON_GIL=0 $$py -W error::RuntimeWarning -m pytest -q tests/python
 

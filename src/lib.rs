@@ -53,7 +53,7 @@ use std::marker::PhantomData;
 
 mod exit;
 
-pub use pyo3_detach_macros::{blocking_detached, ft_module};
+pub use pyo3_detach_macros::{allow_attached, blocking_detached, ft_module};
 
 /// Proof that the current thread is detached from the Python interpreter.
 ///
@@ -239,6 +239,39 @@ pub mod __private {
     pub fn proof() -> Detached<'static> {
         // SAFETY: only called by generated code inside `Python::detach`.
         unsafe { Detached::assume() }
+    }
+
+    /// Runs `f` detached if this thread is attached, and as it is if not: for waits in
+    /// `Drop::drop`, which has no interpreter token. A `#[pyclass]` is dropped attached
+    /// (its deallocation runs Python's), a plain Rust value on any thread.
+    #[inline]
+    pub fn detach_if_attached<T, F>(f: F) -> T
+    where
+        F: FnOnce() -> T + Send,
+        T: Send,
+    {
+        if super::is_attached() {
+            // Attached already: `attach` only hands out the token.
+            pyo3::Python::attach(|py| py.detach(f))
+        } else {
+            f()
+        }
+    }
+
+    /// The error type of a function's return type, for a `?` in the receiver chain of
+    /// a detached wait when the return type is spelled through an alias
+    /// (`type Res<T> = PyResult<T>`, `io::Result<T>`).
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` is not a `Result`: a `?` in the receiver chain of a detached wait returns its error from the function",
+        label = "the function's return type, read as a `Result` alias by #[blocking_detached]",
+        note = "return a `Result<_, E>`/`PyResult<_>` (or an alias of one), or move the fallible part into a helper that takes `&Detached`"
+    )]
+    pub trait ResultReturn {
+        /// `E` of `Result<T, E>`.
+        type Err;
+    }
+    impl<T, E> ResultReturn for Result<T, E> {
+        type Err = E;
     }
 
     /// A shared reference carried into the closure that `Python::detach` runs.

@@ -71,3 +71,77 @@ fn assume_while_attached_panics() {
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(msg.contains("reached while attached"), "{msg}");
 }
+
+/// An iterator whose every step reports whether it ran attached.
+struct ReportingIter(u8);
+impl Iterator for ReportingIter {
+    type Item = bool;
+    fn next(&mut self) -> Option<bool> {
+        self.0 = self.0.checked_sub(1)?;
+        Some(pyo3_detach::is_attached())
+    }
+}
+impl Probe {
+    fn iter(&self) -> ReportingIter {
+        ReportingIter(3)
+    }
+}
+
+#[blocking_detached(waits = [iter])]
+fn attached_steps(py: Python<'_>, probe: &Probe) -> usize {
+    probe.iter().filter(|attached| *attached).count()
+}
+
+#[test]
+fn a_chain_over_a_blocking_iterator_runs_detached_as_a_whole() {
+    Python::attach(|py| {
+        assert_eq!(attached_steps(py, &Probe), 0, "a step of the chain ran attached");
+        // Negative control: the same chain, not rewritten, steps attached.
+        assert_eq!(Probe.iter().filter(|attached| *attached).count(), 3);
+    });
+}
+
+#[blocking_detached(waits = [wait_and_report])]
+fn in_format(py: Python<'_>, probe: &Probe) -> String {
+    let py = "shadowed";
+    format!("{} {py}", probe.wait_and_report())
+}
+
+#[test]
+fn a_wait_inside_format_runs_detached() {
+    Python::attach(|py| {
+        assert_eq!(in_format(py, &Probe), "false shadowed");
+        assert_eq!(format!("{}", Probe.wait_and_report()), "true", "negative control");
+    });
+}
+
+/// Records, when dropped, whether its "blocking" call ran attached.
+struct DropReport(std::sync::Arc<std::sync::Mutex<Option<bool>>>);
+
+#[blocking_detached(waits = [wait_and_report])]
+impl Drop for DropReport {
+    fn drop(&mut self) {
+        let attached = Probe.wait_and_report();
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(attached);
+        }
+    }
+}
+
+#[test]
+fn drop_detaches_its_wait_if_attached() {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    Python::attach(|_| {
+        drop(DropReport(slot.clone()));
+        assert!(pyo3_detach::is_attached(), "re-attached after the drop");
+    });
+    assert_eq!(*slot.lock().unwrap(), Some(false), "the wait in drop ran attached");
+    // Not attached at all: the wait just runs.
+    std::thread::spawn({
+        let slot = slot.clone();
+        move || drop(DropReport(slot))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(*slot.lock().unwrap(), Some(false));
+}

@@ -9,6 +9,8 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, Ident, Pat, Signature, Type};
 
+use crate::walk::{self, Step};
+
 /// Waits rewritten by default: channel receives and sends that block, thread joins,
 /// condition-variable and barrier waits, async bridges.
 pub const DEFAULT_WAITS: &[&str] = &[
@@ -200,7 +202,9 @@ pub fn closure_context(expr: &Expr) -> ClosureContext {
         _ => None,
     };
     match name.as_deref() {
-        Some("detach" | "allow_threads" | "spawn" | "spawn_scoped" | "spawn_blocking") => ClosureContext::Skip,
+        Some("detach" | "allow_threads") => ClosureContext::Skip,
+        // `spawn`, `spawn_scoped`, `spawn_blocking`, rayon's `spawn_fifo`, ...: another thread.
+        Some(name) if name.starts_with("spawn") => ClosureContext::Skip,
         Some("attach" | "with_gil") => ClosureContext::Attached,
         _ => ClosureContext::Inherit,
     }
@@ -218,6 +222,20 @@ pub enum Token {
     /// None in the signature; added as a parameter (the attribute sits above
     /// `#[pymethods]`, so PyO3 fills it in).
     Added,
+    /// None, in `Drop::drop`: the wait detaches if the dropping thread is attached
+    /// (a `#[pyclass]` is dropped attached) and just runs if it is not.
+    IfAttached,
+}
+
+/// Where the token comes from when the signature has none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TokenFallback {
+    /// Nowhere: a wait is an error.
+    None,
+    /// An added `Python<'_>` parameter (above `#[pymethods]`).
+    AddParam,
+    /// Whether the thread is attached, asked at run time (`Drop::drop`).
+    IfAttached,
 }
 
 /// Interpreter-bound types: values of these cannot enter a detached region.
@@ -251,6 +269,11 @@ pub struct FnModel {
     pub try_mode: Option<TryMode>,
     pub sites: Vec<WaitSite>,
     pub is_async: bool,
+    /// `for v in rx.iter()` over a blocking iterator: the name of the wait.
+    pub iterator_loops: Vec<(Span, Ident)>,
+    /// A wait named inside a macro whose tokens are not expressions: the wait, the
+    /// macro's name.
+    pub macro_waits: Vec<(Ident, String)>,
 }
 
 /// One blocking wait found in a body.
@@ -266,6 +289,9 @@ pub struct WaitSite {
     pub chain_try: Option<Span>,
     /// The wait sits inside a closure of the body (whose return type is unknown).
     pub in_closure: bool,
+    /// Not a wait by name: a call passing this `Detached` proof (of an enclosing
+    /// `Detached::run`) inside a `Python::attach` closure.
+    pub via_proof: Option<Ident>,
 }
 
 /// How the detached closure hands a `?` of the receiver chain back to the function.
@@ -276,6 +302,10 @@ pub enum TryMode {
     Result(TokenStream),
     /// The function returns `Option<_>`.
     Option,
+    /// The function returns some other generic type (`Res<T>` for
+    /// `type Res<T> = PyResult<T>`, `io::Result<T>`): taken for a `Result` alias, its
+    /// error type named through `__private::ResultReturn` (an error there if it is not).
+    Alias(TokenStream),
 }
 
 /// The try mode of a function, from its return type.
@@ -292,6 +322,7 @@ pub fn try_mode(output: &syn::ReturnType) -> Option<TryMode> {
         ("PyResult", [_]) => Some(TryMode::Result(quote::quote!(::pyo3::PyErr))),
         ("Result", [_, e]) => Some(TryMode::Result(e.to_token_stream())),
         ("Option", [_]) => Some(TryMode::Option),
+        (_, [_, ..]) => Some(TryMode::Alias(ty.to_token_stream())),
         _ => None,
     }
 }
@@ -311,7 +342,7 @@ pub fn first_try(expr: &Expr) -> Option<Span> {
 }
 
 /// Analyses one function: its interpreter token, bound names, and wait sites.
-pub fn analyse_fn(sig: &Signature, block: &syn::Block, waits: &WaitSet, may_add_token: bool) -> FnModel {
+pub fn analyse_fn(sig: &Signature, block: &syn::Block, waits: &WaitSet, fallback: TokenFallback) -> FnModel {
     let mut token = None;
     let mut py_of = None;
     let mut bound_names = Vec::new();
@@ -333,65 +364,222 @@ pub fn analyse_fn(sig: &Signature, block: &syn::Block, waits: &WaitSet, may_add_
             _ => {}
         }
     }
-    let token = token.or(py_of).or(may_add_token.then_some(Token::Added));
-    let mut walker =
-        SiteWalker { waits, bound_names, sites: Vec::new(), attach: Vec::new(), closures: 0, opaque_waits: Vec::new() };
+    let fallback = match fallback {
+        TokenFallback::None => None,
+        TokenFallback::AddParam => Some(Token::Added),
+        TokenFallback::IfAttached => Some(Token::IfAttached),
+    };
+    let token = token.or(py_of).or(fallback);
+    let mut walker = SiteWalker {
+        waits,
+        bound_names,
+        sites: Vec::new(),
+        ctx: Vec::new(),
+        closures: 0,
+        opaque_waits: Vec::new(),
+        proofs: Vec::new(),
+        skipped_closures: walk::skipped_closure_names(block),
+        iterator_loops: Vec::new(),
+        macro_waits: Vec::new(),
+    };
     walker.visit_block(block);
-    FnModel { opaque_waits: walker.opaque_waits, token, try_mode: try_mode(&sig.output), sites: walker.sites, is_async: sig.asyncness.is_some() }
+    FnModel {
+        opaque_waits: walker.opaque_waits,
+        token,
+        try_mode: try_mode(&sig.output),
+        sites: walker.sites,
+        is_async: sig.asyncness.is_some(),
+        iterator_loops: walker.iterator_loops,
+        macro_waits: walker.macro_waits,
+    }
+}
+
+/// How the code at one point of the body runs.
+#[derive(Clone, Copy)]
+enum Ctx {
+    /// Detached already, or on another thread: waits are fine there.
+    Detached,
+    /// Attached again by a `Python::attach` call (its span): a wait is an error.
+    Attached(Span),
 }
 
 struct SiteWalker<'w> {
     waits: &'w WaitSet,
     bound_names: Vec<(Ident, String)>,
     sites: Vec<WaitSite>,
-    /// Stack of enclosing `Python::attach` calls.
-    attach: Vec<Span>,
+    /// Stack of enclosing contexts; empty: the annotated body itself.
+    ctx: Vec<Ctx>,
     /// Depth of enclosing closures.
     closures: usize,
     opaque_waits: Vec<(Span, String)>,
+    /// Parameters of enclosing `Detached::run` closures: the proofs.
+    proofs: Vec<Ident>,
+    skipped_closures: Vec<Ident>,
+    iterator_loops: Vec<(Span, Ident)>,
+    macro_waits: Vec<(Ident, String)>,
+}
+
+impl SiteWalker<'_> {
+    fn in_attach(&self) -> Option<Span> {
+        match self.ctx.last() {
+            Some(Ctx::Attached(span)) => Some(*span),
+            _ => None,
+        }
+    }
+
+    fn detached(&self) -> bool {
+        matches!(self.ctx.last(), Some(Ctx::Detached))
+    }
+
+    fn record(&mut self, name: Ident, detached_part: Option<&Expr>) {
+        let captured_bound = detached_part.map(|e| self.bound_uses(e)).unwrap_or_default();
+        let chain_try = detached_part.and_then(first_try);
+        let span = name.span();
+        self.sites.push(WaitSite {
+            name,
+            span,
+            in_attach: self.in_attach(),
+            captured_bound,
+            chain_try,
+            in_closure: self.closures > 0,
+            via_proof: None,
+        });
+    }
+
+    fn with_ctx(&mut self, ctx: Ctx, f: impl FnOnce(&mut Self)) {
+        self.ctx.push(ctx);
+        f(self);
+        self.ctx.pop();
+    }
+
+    /// A call whose closure arguments run detached or on another thread: its other
+    /// parts run here, its closures are walked as detached (a `Python::attach` in
+    /// them attaches again).
+    fn visit_skip_call(&mut self, expr: &Expr) {
+        match expr {
+            Expr::MethodCall(c) => {
+                self.visit_expr(&c.receiver);
+                c.args.iter().filter(|a| !matches!(a, Expr::Closure(_))).for_each(|a| self.visit_expr(a));
+            }
+            Expr::Call(c) => c.args.iter().filter(|a| !matches!(a, Expr::Closure(_))).for_each(|a| self.visit_expr(a)),
+            _ => {}
+        }
+        let proofs = walk::is_detached_run(expr);
+        for closure in walk::closure_args(expr) {
+            let before = self.proofs.len();
+            if proofs {
+                for input in &closure.inputs {
+                    let pat = match input {
+                        Pat::Type(pt) => &*pt.pat,
+                        other => other,
+                    };
+                    if let Pat::Ident(id) = pat {
+                        self.proofs.push(id.ident.clone());
+                    }
+                }
+            }
+            self.with_ctx(Ctx::Detached, |w| w.visit_expr_closure(closure));
+            self.proofs.truncate(before);
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for SiteWalker<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
-        if let Some(wait) = classify(expr, self.waits) {
-            let name = match &wait {
-                Wait::Method { call } => call.method.clone(),
-                Wait::Call { call } => match &*call.func {
-                    Expr::Path(p) => p.path.segments.last().map(|s| s.ident.clone()).expect("classified"),
-                    _ => unreachable!("classify only accepts path calls"),
-                },
-            };
-            let captured_bound = wait.detached_part().map(|e| self.bound_uses(e)).unwrap_or_default();
-            let chain_try = wait.detached_part().and_then(first_try);
-            let name_span = name.span();
-            self.sites.push(WaitSite {
-                name,
-                span: name_span,
-                in_attach: self.attach.last().copied(),
-                captured_bound,
-                chain_try,
-                in_closure: self.closures > 0,
-            });
-            // The arguments run attached, before the wait: they may hold waits too.
-            for arg in wait.args() {
-                self.visit_expr(arg);
-            }
-            return;
-        }
-        match closure_context(expr) {
-            ClosureContext::Inherit => syn::visit::visit_expr(self, expr),
-            ClosureContext::Skip => visit_non_closures(self, expr),
-            ClosureContext::Attached => {
-                self.attach.push(expr.span());
-                syn::visit::visit_expr(self, expr);
-                self.attach.pop();
+        // A call that passes the `Detached` proof of an enclosing `Detached::run`
+        // while attached again: the helper that demands the proof blocks attached.
+        if let (Some(_), Some(proof)) = (self.in_attach(), walk::passes_proof(expr, &self.proofs)) {
+            if let Some(name) = walk::callee_name(expr) {
+                let span = name.span();
+                self.sites.push(WaitSite {
+                    name,
+                    span,
+                    in_attach: self.in_attach(),
+                    captured_bound: Vec::new(),
+                    chain_try: None,
+                    in_closure: true,
+                    via_proof: Some(proof.clone()),
+                });
             }
         }
+        match walk::step(expr, self.waits) {
+            // Inside detached code a wait is what it should be: walk on, for a
+            // `Python::attach` deeper down.
+            Step::Wait(_) | Step::Chain { .. } if self.detached() => syn::visit::visit_expr(self, expr),
+            Step::Wait(wait) => {
+                let name = walk::wait_name(&wait).expect("classify accepts path calls only");
+                self.record(name, wait.detached_part());
+                // The arguments run attached, before the wait: they may hold waits too.
+                for arg in wait.args() {
+                    self.visit_expr(arg);
+                }
+                // The receiver chain runs detached: only a re-attach in it matters.
+                if let Some(part) = wait.detached_part() {
+                    self.with_ctx(Ctx::Detached, |w| w.visit_expr(part));
+                }
+            }
+            Step::Chain { call, wait } => {
+                self.record(wait, Some(&call.receiver));
+                for arg in &call.args {
+                    self.visit_expr(arg);
+                }
+                self.with_ctx(Ctx::Detached, |w| w.visit_expr(&call.receiver));
+            }
+            Step::Awaited(inner) => match inner {
+                Expr::MethodCall(c) => {
+                    self.visit_expr(&c.receiver);
+                    c.args.iter().for_each(|a| self.visit_expr(a));
+                }
+                Expr::Call(c) => c.args.iter().for_each(|a| self.visit_expr(a)),
+                other => syn::visit::visit_expr(self, other),
+            },
+            Step::Async => self.with_ctx(Ctx::Detached, |w| syn::visit::visit_expr(w, expr)),
+            Step::Other(ClosureContext::Inherit) => syn::visit::visit_expr(self, expr),
+            Step::Other(ClosureContext::Skip) => self.visit_skip_call(expr),
+            Step::Other(ClosureContext::Attached) => self.with_ctx(Ctx::Attached(expr.span()), |w| syn::visit::visit_expr(w, expr)),
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        // `for v in rx.iter()`: each step of the loop blocks in the iterator, between
+        // runs of the body, which the rewrite cannot split. An error, not a rewrite.
+        if !self.detached() {
+            match walk::step(&f.expr, self.waits) {
+                Step::Wait(wait) => {
+                    if let Some(name) = walk::wait_name(&wait).filter(walk::is_iterator_wait) {
+                        self.iterator_loops.push((name.span(), name));
+                        for arg in wait.args() {
+                            self.visit_expr(arg);
+                        }
+                        for stmt in &f.body.stmts {
+                            self.visit_stmt(stmt);
+                        }
+                        return;
+                    }
+                }
+                Step::Chain { wait, .. } => {
+                    self.iterator_loops.push((wait.span(), wait));
+                    for stmt in &f.body.stmts {
+                        self.visit_stmt(stmt);
+                    }
+                    return;
+                }
+                _ => {}
+            }
+        }
+        syn::visit::visit_expr_for_loop(self, f);
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
         if let Some(init) = &local.init {
-            self.visit_expr(&init.expr);
+            if walk::is_skipped_closure(local, &self.skipped_closures) {
+                self.with_ctx(Ctx::Detached, |w| w.visit_expr(&init.expr));
+            } else {
+                self.visit_expr(&init.expr);
+            }
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
         }
         // Track interpreter-bound locals in source order; a later `let` of the same
         // name with another value shadows it.
@@ -416,7 +604,22 @@ impl<'ast> Visit<'ast> for SiteWalker<'_> {
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         if let Some(last) = m.path.segments.last() {
             if WAITING_MACROS.iter().any(|w| last.ident == w) {
-                self.opaque_waits.push((last.ident.span(), last.ident.to_string()));
+                if !self.detached() {
+                    self.opaque_waits.push((last.ident.span(), last.ident.to_string()));
+                }
+                return;
+            }
+        }
+        // `format!("{}", rx.recv()?)`, `assert_eq!(rx.recv(), ..)`: the arguments are
+        // expressions, walked (and rewritten) like the body's own.
+        if let Some(exprs) = walk::macro_exprs(m) {
+            for expr in &exprs {
+                <Self as Visit<'_>>::visit_expr(self, expr);
+            }
+        } else if !self.detached() {
+            if let Some(wait) = walk::wait_mentioned(m.tokens.clone(), self.waits) {
+                let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                self.macro_waits.push((wait, name));
             }
         }
     }
@@ -443,18 +646,6 @@ impl SiteWalker<'_> {
             }
         }
         uses
-    }
-}
-
-/// Visits a call's parts other than its closure arguments.
-fn visit_non_closures<'ast, V: Visit<'ast>>(v: &mut V, expr: &'ast Expr) {
-    match expr {
-        Expr::MethodCall(c) => {
-            v.visit_expr(&c.receiver);
-            c.args.iter().filter(|a| !matches!(a, Expr::Closure(_))).for_each(|a| v.visit_expr(a));
-        }
-        Expr::Call(c) => c.args.iter().filter(|a| !matches!(a, Expr::Closure(_))).for_each(|a| v.visit_expr(a)),
-        other => syn::visit::visit_expr(v, other),
     }
 }
 
@@ -492,114 +683,4 @@ pub fn local_root(receiver: &Expr) -> Option<&Ident> {
         Expr::Paren(p) => local_root(&p.expr),
         _ => None,
     }
-}
-
-/// The item under `#[ft_module]`.
-pub enum ModuleItem {
-    Fn(syn::ItemFn),
-    Mod(syn::ItemMod),
-}
-
-impl ModuleItem {
-    pub fn parse(input: TokenStream) -> syn::Result<Self> {
-        match syn::parse2::<syn::Item>(input)? {
-            syn::Item::Fn(f) => Ok(ModuleItem::Fn(f)),
-            syn::Item::Mod(m) if m.content.is_some() => Ok(ModuleItem::Mod(m)),
-            syn::Item::Mod(m) => Err(syn::Error::new_spanned(
-                // Not re-emitted: a file module in macro input is itself an error.
-                item_head(&syn::Item::Mod(m)),
-                "#[ft_module] needs the module's items inline (`mod m { .. }`): it must see them to audit them",
-            )),
-            other => Err(syn::Error::new_spanned(
-                item_head(&other),
-                "#[ft_module] applies to a `#[pymodule]` function or inline module",
-            )),
-        }
-    }
-
-    pub fn attrs_mut(&mut self) -> &mut Vec<syn::Attribute> {
-        match self {
-            ModuleItem::Fn(f) => &mut f.attrs,
-            ModuleItem::Mod(m) => &mut m.attrs,
-        }
-    }
-}
-
-/// Cell types whose blocking initialisation can deadlock when they hold Python objects.
-const CELL_TYPES: &[&str] = &["OnceLock", "OnceCell", "Lazy", "LazyLock", "LazyCell", "GILOnceCell"];
-/// Python object types.
-const PY_TYPES: &[&str] = &["Py", "PyObject", "Bound", "PyAny"];
-
-/// A `static` (or `lazy_static!`) that holds Python objects in a cell that is not
-/// interpreter-aware.
-pub struct UnsafeStatic {
-    /// The tokens to point at (the type, or the macro).
-    pub at: TokenStream,
-    pub cell: String,
-}
-
-/// Finds process-wide Python objects held in plain cells, in a module's items
-/// (recursively into nested modules and function bodies).
-pub fn audit_statics(items: &[syn::Item]) -> Vec<UnsafeStatic> {
-    let mut auditor = StaticAuditor { found: Vec::new() };
-    for item in items {
-        auditor.visit_item(item);
-    }
-    auditor.found
-}
-
-/// Same, for the statics inside a module function's body.
-pub fn audit_block(block: &syn::Block) -> Vec<UnsafeStatic> {
-    let mut auditor = StaticAuditor { found: Vec::new() };
-    auditor.visit_block(block);
-    auditor.found
-}
-
-struct StaticAuditor {
-    found: Vec<UnsafeStatic>,
-}
-
-impl<'ast> Visit<'ast> for StaticAuditor {
-    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
-        if let Some(cell) = cell_of_python(&s.ty) {
-            use quote::ToTokens;
-            self.found.push(UnsafeStatic { at: s.ty.to_token_stream(), cell });
-        }
-    }
-
-    fn visit_macro(&mut self, m: &'ast syn::Macro) {
-        let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        if name == "lazy_static" && mentions_python(m.tokens.clone()) {
-            use quote::ToTokens;
-            self.found.push(UnsafeStatic { at: m.to_token_stream(), cell: "lazy_static!".into() });
-        }
-    }
-}
-
-/// `OnceLock<Py<..>>` and the like: the cell's name.
-fn cell_of_python(ty: &Type) -> Option<String> {
-    struct Finder(Option<String>);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_path_segment(&mut self, seg: &'ast syn::PathSegment) {
-            if self.0.is_none() && CELL_TYPES.iter().any(|c| seg.ident == c) {
-                use quote::ToTokens;
-                if mentions_python(seg.arguments.to_token_stream()) {
-                    self.0 = Some(seg.ident.to_string());
-                    return;
-                }
-            }
-            syn::visit::visit_path_segment(self, seg);
-        }
-    }
-    let mut f = Finder(None);
-    f.visit_type(ty);
-    f.0
-}
-
-fn mentions_python(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) => PY_TYPES.iter().any(|p| i == p),
-        proc_macro2::TokenTree::Group(g) => mentions_python(g.stream()),
-        _ => false,
-    })
 }

@@ -12,7 +12,10 @@ extern crate proc_macro;
 mod ast;
 mod attr;
 mod expand;
+mod module_audit;
+mod rewrite;
 mod valid;
+mod walk;
 #[cfg(test)]
 mod snapshots;
 
@@ -32,4 +35,13 @@ pub fn ft_module(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn blocking_detached(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::blocking_detached(args.into(), input.into()).into()
+}
+
+/// Opts one entry point of an `#[ft_module]` out of its attached-wait audit:
+/// `#[pyo3_detach::allow_attached(reason = "..")]`. The reason must be given.
+///
+/// See the `pyo3-detach` crate for documentation.
+#[proc_macro_attribute]
+pub fn allow_attached(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::allow_attached(args.into(), input.into()).into()
 }

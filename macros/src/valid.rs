@@ -1,6 +1,7 @@
 //! Every misuse of the attributes, as errors spanned on the user's tokens.
 
-use crate::ast::{FnModel, UnsafeStatic};
+use crate::ast::FnModel;
+use crate::module_audit::{AttachedWait, UnsafeStatic};
 use crate::attr::push;
 use syn::spanned::Spanned;
 
@@ -8,29 +9,59 @@ use syn::spanned::Spanned;
 /// on this function itself (not on its `impl` block), so a body without waits is an
 /// error here.
 pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, errors: &mut Option<syn::Error>) {
-    if model.is_async && (standalone || !model.sites.is_empty()) {
+    for (span, name) in &model.iterator_loops {
         push(
             errors,
-            syn::Error::new_spanned(
-                sig.asyncness,
-                "#[blocking_detached] is for synchronous code: an `async fn` must await its waits \
-                 (an async channel, `JoinHandle` of an async runtime) instead of blocking a thread",
-            ),
-        );
-        return;
-    }
-    if standalone && model.sites.is_empty() {
-        push(
-            errors,
-            syn::Error::new_spanned(
-                &sig.ident,
+            syn::Error::new(
+                *span,
                 format!(
-                    "#[blocking_detached] on `{}`, which has no blocking wait: an annotation that protects \
-                     nothing is a mistake. Remove it, or name the blocking calls with `waits = [name, ..]`",
-                    sig.ident
+                    "`for` over the blocking iterator `{name}()`: every step of the loop waits in it, between \
+                     runs of the loop body, which #[blocking_detached] cannot split, so it would wait attached. \
+                     Loop on the single wait instead (`while let Ok(v) = rx.recv() {{ .. }}`, rewritten), or \
+                     consume the iterator in one chain (`rx.{name}().collect::<Vec<_>>()`, detached as a whole)"
                 ),
             ),
         );
+    }
+    for (wait, mac) in &model.macro_waits {
+        push(
+            errors,
+            syn::Error::new(
+                wait.span(),
+                format!(
+                    "blocking wait `{wait}` inside `{mac}!`, whose tokens are not comma-separated expressions, \
+                     so #[blocking_detached] cannot rewrite it and it would wait attached. Move the wait out \
+                     of the macro: bind its result with a `let` before the macro, and use that inside"
+                ),
+            ),
+        );
+    }
+    if model.is_async {
+        // `.await`ed calls are not waits; anything else blocks the polling thread.
+        for site in &model.sites {
+            push(
+                errors,
+                syn::Error::new(
+                    site.span,
+                    format!(
+                        "blocking wait `{}` in an `async fn`: it blocks the thread that polls the future \
+                         (for a #[pymethods] `async fn`, while attached to the interpreter), which \
+                         #[blocking_detached] cannot detach. Await an async form of it (`.await`), or run \
+                         it on a blocking pool and await that (`tokio::task::spawn_blocking(move || ..).await`)",
+                        site.name
+                    ),
+                ),
+            );
+        }
+        // A `select!` in an `async fn` is taken for an async one (tokio's, futures'),
+        // which awaits: not reported.
+        if standalone && model.sites.is_empty() && model.iterator_loops.is_empty() && model.macro_waits.is_empty() {
+            push(errors, no_wait_error(&sig.ident));
+        }
+        return;
+    }
+    if standalone && model.sites.is_empty() && model.opaque_waits.is_empty() && model.iterator_loops.is_empty() && model.macro_waits.is_empty() {
+        push(errors, no_wait_error(&sig.ident));
     }
     if !model.sites.is_empty() && model.token.is_none() {
         push(
@@ -60,6 +91,22 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
         );
     }
     for site in &model.sites {
+        if let (Some(_), Some(proof)) = (site.in_attach, &site.via_proof) {
+            push(
+                errors,
+                syn::Error::new(
+                    site.span,
+                    format!(
+                        "`{}` is passed the `Detached` proof `{proof}` inside a `Python::attach` closure: the \
+                         thread is attached again there, so the proof no longer holds and the helper blocks \
+                         attached. Call it outside the `Python::attach` closure (attach only for the Python \
+                         part, before or after)",
+                        site.name
+                    ),
+                ),
+            );
+            continue;
+        }
         if site.in_attach.is_some() {
             push(
                 errors,
@@ -123,6 +170,21 @@ pub fn blocking_fn(sig: &syn::Signature, model: &FnModel, standalone: bool, erro
     }
 }
 
+/// The "no wait" error: says what the macro did not find and how to name it. It never
+/// advises dropping the attribute: the code may well block in a call it does not know.
+fn no_wait_error(ident: &syn::Ident) -> syn::Error {
+    syn::Error::new_spanned(
+        ident,
+        format!(
+            "#[blocking_detached] on `{ident}` found no blocking wait it recognises: it rewrites the calls of \
+             its wait set (`recv`, `join`, `wait`, `block_on`, ..: see the reference) and calls with a \
+             `detached!()` argument. If `{ident}` blocks in another call (your helper, a bounded `send`, \
+             `rx.iter().sum()`), list that call's name with `waits = [name, ..]`, or give the helper a \
+             `&Detached` parameter and pass `detached!()`"
+        ),
+    )
+}
+
 /// `#[blocking_detached]` on an `impl` block with no wait in any method.
 pub fn blocking_impl(item: &syn::ItemImpl, total_sites: usize, errors: &mut Option<syn::Error>) {
     if total_sites == 0 {
@@ -130,9 +192,11 @@ pub fn blocking_impl(item: &syn::ItemImpl, total_sites: usize, errors: &mut Opti
             errors,
             syn::Error::new(
                 item.self_ty.span(),
-                "#[blocking_detached] on an `impl` block none of whose methods has a blocking wait: an \
-                 annotation that protects nothing is a mistake. Remove it, or name the blocking calls \
-                 with `waits = [name, ..]`",
+                "#[blocking_detached] on an `impl` block found no blocking wait it recognises in any \
+                 method: it rewrites the calls of its wait set (`recv`, `join`, `wait`, `block_on`, ..: see \
+                 the reference) and calls with a `detached!()` argument. If a method blocks in another \
+                 call (your helper, a bounded `send`, `rx.iter().sum()`), list that call's name with \
+                 `waits = [name, ..]`, or give the helper a `&Detached` parameter and pass `detached!()`",
             ),
         );
     }
@@ -157,6 +221,44 @@ pub fn module_statics(found: &[UnsafeStatic], errors: &mut Option<syn::Error>) {
                      static instead (its `get_or_init(py, ..)` detaches while it waits)",
                     s.cell
                 ),
+            ),
+        );
+    }
+}
+
+/// Waits that run attached in an `#[ft_module]`'s entry points.
+pub fn module_waits(found: &[AttachedWait], errors: &mut Option<syn::Error>) {
+    for w in found {
+        let message = if w.is_async {
+            format!(
+                "blocking wait `{}` in the `async fn` {}: it blocks the thread that polls the future, \
+                 attached to the interpreter, and can deadlock (GIL / stop-the-world). Await an async form \
+                 of it, or run it on a blocking pool and await that (`spawn_blocking(move || ..).await`); \
+                 or opt out with #[pyo3_detach::allow_attached(reason = \"..\")] on the item",
+                w.name, w.entry
+            )
+        } else {
+            format!(
+                "blocking wait `{}` in {}, which runs attached to the interpreter: it can deadlock \
+                 (GIL / stop-the-world) and #[ft_module] declares the module free-threading safe. To run \
+                 it detached, {}; or opt out with #[pyo3_detach::allow_attached(reason = \"..\")] on the item",
+                w.name, w.entry, w.fix
+            )
+        };
+        push(errors, syn::Error::new(w.span, message));
+    }
+}
+
+/// `m.gil_used(true)` in the body of an `#[ft_module]`.
+pub fn module_gil_used_calls(calls: &[proc_macro2::TokenStream], errors: &mut Option<syn::Error>) {
+    for call in calls {
+        push(
+            errors,
+            syn::Error::new_spanned(
+                call,
+                "`gil_used(..)` contradicts #[ft_module], which declares this module `gil_used = false`: \
+                 a `true` here would re-enable the GIL for the whole process when the module is imported. \
+                 Remove the call (or use a plain #[pymodule] until the module is thread-safe)",
             ),
         );
     }

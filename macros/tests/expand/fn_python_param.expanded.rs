@@ -1,5 +1,6 @@
 #[pyfunction]
 fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
+    let __pyo3_detach_token: ::pyo3::Python<'_> = py;
     let rx = spawn_attached_producer(value);
     let first = {
         let __pyo3_detach_arg0 = Duration::from_millis(10);
@@ -9,7 +10,7 @@ fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
         };
         let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx)).capture();
         ::pyo3::Python::detach(
-            py,
+            __pyo3_detach_token,
             || {
                 ::pyo3_detach::__private::reattaching({
                     let rx = __pyo3_detach_root.get();
@@ -20,7 +21,7 @@ fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
     };
     let handle = std::thread::spawn(|| 1);
     let _ = ::pyo3::Python::detach(
-        py,
+        __pyo3_detach_token,
         || { ::pyo3_detach::__private::reattaching({ handle.join() }) },
     );
     {
@@ -30,7 +31,7 @@ fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
         };
         let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx)).capture();
         ::pyo3::Python::detach(
-            py,
+            __pyo3_detach_token,
             || {
                 ::pyo3_detach::__private::reattaching({
                     let rx = __pyo3_detach_root.get();
@@ -42,11 +43,12 @@ fn wait_detached(py: Python<'_>, value: u64) -> PyResult<u64> {
         .map_err(closed)
 }
 fn wait_ready(py: Python<'_>, state: &(Mutex<bool>, Condvar)) -> bool {
+    let __pyo3_detach_token: ::pyo3::Python<'_> = py;
     let guard = state.0.lock().unwrap();
     *{
         let __pyo3_detach_arg0 = ::pyo3_detach::__private::SameThreadValue::new(guard);
         ::pyo3::Python::detach(
-                py,
+                __pyo3_detach_token,
                 || {
                     ::pyo3_detach::__private::reattaching({
                         ::pyo3_detach::__private::SameThreadValue::new(

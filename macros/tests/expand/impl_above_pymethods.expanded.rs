@@ -5,9 +5,10 @@ impl Worker {
         Worker::default()
     }
     fn result(&self, __pyo3_detach_py: ::pyo3::Python<'_>) -> PyResult<u64> {
+        let __pyo3_detach_token: ::pyo3::Python<'_> = __pyo3_detach_py;
         {
             match ::pyo3::Python::detach(
-                __pyo3_detach_py,
+                __pyo3_detach_token,
                 || -> ::core::result::Result<_, ::pyo3::PyErr> {
                     ::pyo3_detach::__private::reattaching(
                         ::core::result::Result::Ok({
@@ -32,11 +33,12 @@ impl Worker {
         __pyo3_detach_py: ::pyo3::Python<'_>,
         timeout: f64,
     ) -> PyResult<u64> {
+        let __pyo3_detach_token: ::pyo3::Python<'_> = __pyo3_detach_py;
         {
             let __pyo3_detach_arg1 = &self.results;
             let __pyo3_detach_arg2 = Some(Duration::from_secs_f64(timeout));
             ::pyo3::Python::detach(
-                __pyo3_detach_py,
+                __pyo3_detach_token,
                 || {
                     let __pyo3_detach_proof = ::pyo3_detach::__private::proof();
                     ::pyo3_detach::__private::reattaching({
