@@ -127,6 +127,7 @@ const METHOD_WAITS: &[(&str, Option<usize>, WaitKind)] = &[
     ("block_on", None, WaitKind::BlockOn),
     ("select", Some(0), WaitKind::Select),
     ("select_timeout", Some(1), WaitKind::Select),
+    ("select_deadline", Some(1), WaitKind::Select),
     ("lock", Some(0), WaitKind::Lock),
     ("read", Some(0), WaitKind::Lock),
     ("write", Some(0), WaitKind::Lock),
@@ -196,6 +197,13 @@ impl Model {
         Model { config }
     }
 
+    /// The model `#[blocking_detached]` rewrites with: its `waits = [..]` names on
+    /// top of the tables. The audit uses it to know what an annotated body leaves
+    /// attached.
+    pub fn for_macro(extra_waits: Vec<String>) -> Model {
+        Model::new(Config { extra_waits, detaching_helpers: Vec::new(), names_only: false })
+    }
+
     fn is_extra(&self, name: &str) -> bool {
         self.config.extra_waits.iter().any(|w| w == name)
     }
@@ -252,7 +260,7 @@ impl Model {
         let async_ty = peeled.is_some_and(|t| t.mentions("tokio") || t.mentions("futures") || t.mentions("async_std"));
         match (name, n) {
             ("send", 1) | ("send_timeout", 2) => return recv_ty.filter(|t| t.is_bounded_sender()).map(|_| WaitKind::BoundedSend),
-            ("ready", 0) | ("ready_timeout", 1) => {
+            ("ready", 0) | ("ready_timeout", 1) | ("ready_deadline", 1) => {
                 let is_select = peeled.is_some_and(|t| t.name() == "Select")
                     || call.is_some_and(|c| chain_root_call(&c.receiver).is_some_and(|p| p.ends_with(&["Select".into(), "new".into()])));
                 return is_select.then_some(WaitKind::Select);
@@ -417,7 +425,9 @@ fn chain_root_call(expr: &Expr) -> Option<Vec<String>> {
 fn chain_has_par(expr: &Expr) -> bool {
     chain(expr).0.iter().any(|m| {
         let n = m.method.to_string();
-        n.starts_with("par_") || n == "into_par_iter" || n == "par_bridge"
+        // `par_iter`, `into_par_iter`, and wrappers such as tokenizers'
+        // `into_maybe_par_iter`/`maybe_par_bridge` (parallel unless switched off).
+        n.starts_with("par_") || n.contains("par_iter") || n.contains("par_bridge") || n.contains("par_chunks")
     })
 }
 

@@ -18,6 +18,8 @@ pub struct WaitFact {
     pub hit: WaitHit,
     /// The whole wait expression.
     pub span: Span,
+    /// The method or function name (where a chain split over lines is pointed at).
+    pub name_span: Span,
     /// A short rendering (`rx.recv()`, `for .. in &rx`).
     pub text: String,
     /// Inside a `Python::attach` closure: attached whoever calls the function.
@@ -88,14 +90,22 @@ pub struct Rewrites<'e> {
 
 /// Walks one body. `rewrites`: the function is under `#[blocking_detached]`.
 pub fn walk_body<'e>(model: &Model, env: TypeEnv<'e>, rewrites: Option<Rewrites<'e>>, block: &syn::Block) -> Facts {
-    let mut w = Walker { model, env, rewrites, mode: Mode::Inherit, facts: Facts::default(), guards: vec![Vec::new()], sent: Vec::new() };
+    let mut w = Walker { model, env, rewrites, mode: Mode::Inherit, facts: Facts::default(), guards: vec![Vec::new()], sent: Vec::new(), in_async: false };
+    w.visit_block(block);
+    w.facts
+}
+
+/// Walks a function: as [`walk_body`], and in an `async fn` a `select!` is the async
+/// one (futures, tokio), which awaits rather than blocks.
+pub fn walk_fn<'e>(model: &Model, env: TypeEnv<'e>, rewrites: Option<Rewrites<'e>>, sig: &syn::Signature, block: &syn::Block) -> Facts {
+    let mut w = Walker { model, env, rewrites, mode: Mode::Inherit, facts: Facts::default(), guards: vec![Vec::new()], sent: Vec::new(), in_async: sig.asyncness.is_some() };
     w.visit_block(block);
     w.facts
 }
 
 /// Walks one expression (a closure body given to `Python::attach`, say) as attached.
 pub fn walk_expr<'e>(model: &Model, env: TypeEnv<'e>, expr: &Expr) -> Facts {
-    let mut w = Walker { model, env, rewrites: None, mode: Mode::Inherit, facts: Facts::default(), guards: vec![Vec::new()], sent: Vec::new() };
+    let mut w = Walker { model, env, rewrites: None, mode: Mode::Inherit, facts: Facts::default(), guards: vec![Vec::new()], sent: Vec::new(), in_async: false };
     w.visit_expr(expr);
     w.facts
 }
@@ -111,6 +121,8 @@ struct Walker<'m, 'e> {
     /// Per block: locals passed to a call that runs them elsewhere (`spawn(work)`),
     /// so that `let work = move || rx.recv();` is not taken as attached.
     sent: Vec<HashSet<String>>,
+    /// In an `async fn` body.
+    in_async: bool,
 }
 
 impl Walker<'_, '_> {
@@ -130,11 +142,11 @@ impl Walker<'_, '_> {
             && self.rewrites.as_ref().is_some_and(|r| r.model.classify(expr, &r.env).is_some_and(|h| h.macro_rewrites()))
     }
 
-    fn record_wait(&mut self, hit: WaitHit, span: Span, text: String) {
+    fn record_wait(&mut self, hit: WaitHit, span: Span, name_span: Span, text: String) {
         if hit.kind == WaitKind::Proof {
             return; // asks for the proof: compiles only where the macro detaches it
         }
-        self.facts.waits.push(WaitFact { hit, span, text, always: self.mode == Mode::Always });
+        self.facts.waits.push(WaitFact { hit, span, name_span, text, always: self.mode == Mode::Always });
     }
 
     fn record_call(&mut self, target: CallTarget, span: Span, awaited: bool) {
@@ -158,10 +170,15 @@ impl Walker<'_, '_> {
     /// A call or method call, with `awaited` telling whether it is `.await`ed.
     fn visit_call(&mut self, expr: &Expr, awaited: bool) {
         if self.attached() && !awaited {
-            if let Some(hit) = self.model.classify(expr, &self.env) {
-                let rewritten = self.rewritten(expr);
+            let rewritten = self.rewritten(expr);
+            // A name only the annotation's `waits = [..]` lists is a wait there too.
+            let hit = self.model.classify(expr, &self.env).or_else(|| {
+                let r = self.rewrites.as_ref().filter(|_| rewritten)?;
+                r.model.classify(expr, &r.env)
+            });
+            if let Some(hit) = hit {
                 if !rewritten {
-                    self.record_wait(hit, expr.span(), render(expr));
+                    self.record_wait(hit, expr.span(), name_span(expr), render(expr));
                 }
                 // The arguments run attached before the wait; a rewritten wait's
                 // receiver chain runs inside the detached closure.
@@ -258,6 +275,18 @@ impl Walker<'_, '_> {
     }
 }
 
+/// The span of a call's method or function name.
+fn name_span(expr: &Expr) -> Span {
+    match expr {
+        Expr::MethodCall(m) => m.method.span(),
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span()),
+            other => other.span(),
+        },
+        other => other.span(),
+    }
+}
+
 fn is_drop(p: &syn::ExprPath) -> bool {
     p.path.segments.last().is_some_and(|s| s.ident == "drop") && p.path.segments.len() <= 3
 }
@@ -332,7 +361,7 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
             Expr::ForLoop(f) => {
                 if self.attached() {
                     if let Some(hit) = self.model.classify_for(f, &self.env) {
-                        self.record_wait(hit, f.expr.span(), format!("for .. in {}", render(&f.expr)));
+                        self.record_wait(hit, f.expr.span(), f.expr.span(), format!("for .. in {}", render(&f.expr)));
                     }
                 }
                 self.visit_expr(&f.expr);
@@ -354,10 +383,10 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        if self.attached() {
+        if self.attached() && !self.in_async {
             if let Some(hit) = self.model.classify_macro(mac, &self.env) {
                 let name = hit.name.clone();
-                self.record_wait(hit, mac.span(), format!("{name}!"));
+                self.record_wait(hit, mac.span(), mac.path.span(), format!("{name}!"));
                 return;
             }
         }
