@@ -278,7 +278,7 @@ fn walk_file(ast: &syn::File, module: Vec<String>, model: &Model, lookup: &Looku
         // The macro sees the item alone: no lookup, no imports.
         let rewrites = f.rewrites.clone().map(|extra| Rewrites {
             model: Model::for_macro(extra),
-            env: TypeEnv::for_fn(&NoLookup, &no_imports, f.owner.clone(), f.sig),
+            env: TypeEnv::for_fn(&NoLookup, &no_imports, None, f.sig),
         });
         let facts = walk_fn(model, env, rewrites, f.sig, f.block);
         let mut sites: Vec<SiteOut> = facts

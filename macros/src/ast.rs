@@ -9,38 +9,10 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Expr, FnArg, Ident, Pat, Signature, Type};
 
-/// Waits rewritten by default: channel receives and sends that block, thread joins,
-/// condition-variable and barrier waits, async bridges.
-pub const DEFAULT_WAITS: &[&str] = &[
-    "recv",
-    "recv_timeout",
-    "recv_deadline",
-    "blocking_recv",
-    "blocking_recv_many",
-    "blocking_send",
-    "blocking_lock",
-    "blocking_read",
-    "blocking_write",
-    "join",
-    "wait",
-    "wait_timeout",
-    "wait_timeout_ms",
-    "wait_while",
-    "wait_timeout_while",
-    "block_on",
-];
-
-/// The argument count of default waits whose names are common elsewhere.
-const DEFAULT_ARITY: &[(&str, usize)] = &[("join", 0), ("recv", 0), ("recv_timeout", 1), ("recv_deadline", 1)];
-
-/// Waits whose receiver is taken by shared reference and is commonly `Send` but not
-/// `Sync` (`std::sync::mpsc::Receiver`): a local receiver is carried into the detached
-/// closure through `__private::SameThread` so that it compiles.
-pub const SHARED_RECEIVER_WAITS: &[&str] = &["recv", "recv_timeout", "recv_deadline"];
-
-/// Condition-variable waits: they take a `MutexGuard` (`Sync`, not `Send`) and
-/// return one, so arguments and result cross the detach in `__private::SameThreadValue`.
-pub const GUARD_WAITS: &[&str] = &["wait", "wait_timeout", "wait_timeout_ms", "wait_while", "wait_timeout_while"];
+// The wait model (what blocks, which closures run detached) is `pyo3-detach-model`,
+// shared with `pyo3-detach-audit`; this module adapts it to the macro.
+pub use pyo3_detach_model::waits::{GUARD_WAITS, SHARED_RECEIVER_WAITS};
+pub use pyo3_detach_model::{is_proof_placeholder, ClosureContext};
 
 /// The item under `#[blocking_detached]`.
 pub enum BlockingItem {
@@ -102,24 +74,35 @@ pub fn last_segment_is(path: &syn::Path, name: &str) -> bool {
     path.segments.last().is_some_and(|s| s.ident == name)
 }
 
-/// The set of names that count as blocking waits for one attribute.
+/// The wait model of one attribute: the tables plus its `waits = [..]` names, and the
+/// parameter types of the function being walked (`tx: &SyncSender<_>`, `rx: Receiver<_>`),
+/// the only declarations the macro can see.
 pub struct WaitSet {
-    extra: Vec<String>,
+    model: pyo3_detach_model::Model,
+    imports: pyo3_detach_model::Imports,
+    sig: Option<Signature>,
 }
 
 impl WaitSet {
     pub fn new(extra: &[Ident]) -> Self {
-        WaitSet { extra: extra.iter().map(|i| i.to_string()).collect() }
+        WaitSet {
+            model: pyo3_detach_model::Model::for_macro(extra.iter().map(|i| i.to_string()).collect()),
+            imports: pyo3_detach_model::Imports::default(),
+            sig: None,
+        }
     }
 
-    /// Is `name(args..)` a wait? Defaults with a known arity only match it, so that
-    /// `path.join("x")` or `names.join(", ")` is not taken for `JoinHandle::join()`.
-    fn contains(&self, name: &Ident, arg_count: usize) -> bool {
-        if self.extra.iter().any(|w| name == w) {
-            return true;
+    /// The same set, seeing the parameters of `sig`.
+    pub fn for_sig(&self, sig: &Signature) -> Self {
+        WaitSet { model: self.model.clone(), imports: self.imports.clone(), sig: Some(sig.clone()) }
+    }
+
+    fn env(&self) -> pyo3_detach_model::TypeEnv<'_> {
+        use pyo3_detach_model::{NoLookup, TypeEnv};
+        match &self.sig {
+            Some(sig) => TypeEnv::for_fn(&NoLookup, &self.imports, None, sig),
+            None => TypeEnv::new(&NoLookup, &self.imports, None),
         }
-        DEFAULT_WAITS.iter().any(|w| name == w)
-            && DEFAULT_ARITY.iter().find(|(w, _)| name == w).map_or(true, |(_, n)| *n == arg_count)
     }
 }
 
@@ -149,61 +132,26 @@ impl Wait<'_> {
     }
 }
 
-/// Is `expr` a blocking wait? A call with a `detached!()` argument always is: it
-/// demands the proof only a detached region has.
+/// Is `expr` a blocking wait that the rewrite detaches? The model decides (a call with
+/// a `detached!()` argument always is one: it demands the proof only a detached region
+/// has); waits the rewrite cannot wrap (a lock, whose guard cannot leave the detached
+/// closure; a `for` loop; a macro) are not rewritten.
 pub fn classify<'a>(expr: &'a Expr, waits: &WaitSet) -> Option<Wait<'a>> {
+    let hit = waits.model.classify(expr, &waits.env())?;
+    if !hit.macro_rewrites() {
+        return None;
+    }
     match expr {
-        Expr::MethodCall(call) => {
-            (waits.contains(&call.method, call.args.len()) || call.args.iter().any(is_proof_placeholder))
-                .then_some(Wait::Method { call })
-        }
-        Expr::Call(call) => {
-            let Expr::Path(func) = &*call.func else { return None };
-            let name = &func.path.segments.last()?.ident;
-            (waits.contains(name, call.args.len()) || call.args.iter().any(is_proof_placeholder)).then_some(Wait::Call { call })
-        }
+        Expr::MethodCall(call) => Some(Wait::Method { call }),
+        Expr::Call(call) => Some(Wait::Call { call }),
         _ => None,
     }
 }
 
-/// `detached!()` (or `pyo3_detach::detached!()`) as an argument.
-pub fn is_proof_placeholder(arg: &Expr) -> bool {
-    matches!(arg, Expr::Macro(m) if last_segment_is(&m.mac.path, "detached"))
-}
-
-/// How the closures passed to a call run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum ClosureContext {
-    /// Like the surrounding code (an iterator adapter, say).
-    Inherit,
-    /// Already detached (`py.detach(..)`, `Detached::run(..)`) or on another thread
-    /// (`spawn(..)`): left alone.
-    Skip,
-    /// Attached again (`Python::attach(..)`): a wait there is an error.
-    Attached,
-}
-
-/// The context of the closures among the arguments of `expr`, if `expr` is a call.
+/// The context of the closures among the arguments of `expr`, if `expr` is a call
+/// (from the model: `detach`/`spawn*`/`Detached::..` skip, `attach` attaches).
 pub fn closure_context(expr: &Expr) -> ClosureContext {
-    let name = match expr {
-        Expr::MethodCall(c) => Some(c.method.to_string()),
-        Expr::Call(c) => match &*c.func {
-            Expr::Path(p) => {
-                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-                if segs.len() >= 2 && segs[segs.len() - 2] == "Detached" {
-                    return ClosureContext::Skip;
-                }
-                segs.last().cloned()
-            }
-            _ => None,
-        },
-        _ => None,
-    };
-    match name.as_deref() {
-        Some("detach" | "allow_threads" | "spawn" | "spawn_scoped" | "spawn_blocking") => ClosureContext::Skip,
-        Some("attach" | "with_gil") => ClosureContext::Attached,
-        _ => ClosureContext::Inherit,
-    }
+    pyo3_detach_model::Model::default().closure_context(expr)
 }
 
 /// Where `#[blocking_detached]` gets the interpreter token for one function.
@@ -238,9 +186,6 @@ pub fn bound_type_name(ty: &Type) -> Option<String> {
         _ => None,
     }
 }
-
-/// Macros that wait inside their expansion, where the rewrite cannot reach.
-const WAITING_MACROS: &[&str] = &["select", "select_biased"];
 
 /// One function's analysis.
 pub struct FnModel {
@@ -334,6 +279,7 @@ pub fn analyse_fn(sig: &Signature, block: &syn::Block, waits: &WaitSet, may_add_
         }
     }
     let token = token.or(py_of).or(may_add_token.then_some(Token::Added));
+    let waits = &waits.for_sig(sig);
     let mut walker =
         SiteWalker { waits, bound_names, sites: Vec::new(), attach: Vec::new(), closures: 0, opaque_waits: Vec::new() };
     walker.visit_block(block);
@@ -415,7 +361,7 @@ impl<'ast> Visit<'ast> for SiteWalker<'_> {
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         if let Some(last) = m.path.segments.last() {
-            if WAITING_MACROS.iter().any(|w| last.ident == w) {
+            if pyo3_detach_model::waits::is_waiting_macro(&last.ident.to_string()) {
                 self.opaque_waits.push((last.ident.span(), last.ident.to_string()));
             }
         }

@@ -152,6 +152,7 @@ fn added_token_ident() -> syn::Ident {
 }
 
 fn rewrite_fn(sig: &mut syn::Signature, block: &mut syn::Block, model: &FnModel, waits: &WaitSet) {
+    let original_sig = sig.clone();
     let token = match model.token.clone().expect("validated: a function with waits has a token") {
         Token::Param(ident) => ident.into_token_stream(),
         Token::PyOf(ident) => quote!(#ident.py()),
@@ -169,6 +170,8 @@ fn rewrite_fn(sig: &mut syn::Signature, block: &mut syn::Block, model: &FnModel,
             ident.into_token_stream()
         }
     };
+    // The same parameter types as the analysis saw (before a token was added).
+    let waits = &waits.for_sig(&original_sig);
     let mut rewriter = Rewriter { waits, token, try_mode: model.try_mode.clone() };
     rewriter.visit_block_mut(block);
 }

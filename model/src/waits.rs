@@ -186,6 +186,20 @@ const LOCK_TYPES: &[&str] = &["Mutex", "RwLock", "ReentrantMutex", "FairMutex", 
 /// Macros that wait inside their expansion.
 const WAITING_MACROS: &[&str] = &["select", "select_biased"];
 
+/// Is a macro of this name (last path segment) one that waits (`select!`)?
+pub fn is_waiting_macro(name: &str) -> bool {
+    WAITING_MACROS.contains(&name)
+}
+
+/// Receives whose receiver is taken by shared reference and is commonly `Send` but
+/// not `Sync` (`std::sync::mpsc::Receiver`): `#[blocking_detached]` carries a local
+/// receiver into the detached closure in a same-thread shell.
+pub const SHARED_RECEIVER_WAITS: &[&str] = &["recv", "recv_timeout", "recv_deadline"];
+
+/// Condition-variable waits that take a `MutexGuard` (`Sync`, not `Send`) and return
+/// one: `#[blocking_detached]` moves arguments and result in a same-thread shell.
+pub const GUARD_WAITS: &[&str] = &["wait", "wait_timeout", "wait_timeout_ms", "wait_while", "wait_timeout_while"];
+
 /// The classifier: tables plus configuration.
 #[derive(Clone, Debug, Default)]
 pub struct Model {
