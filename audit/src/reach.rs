@@ -197,11 +197,11 @@ impl<'a> Graph<'a> {
         let mut visited: Vec<Option<Visit>> = vec![None; self.fns.len()];
         let mut queue = std::collections::VecDeque::new();
         let mut out = Vec::new();
-        for id in 0..self.fns.len() {
+        for (id, slot) in visited.iter_mut().enumerate() {
             let func = self.fns[id].1;
             let kind = func.entry.or_else(|| func.drop_of.as_ref().filter(|t| self.lookup.pyclasses.contains(*t)).map(|_| EntryKind::PyClassDrop));
             if let Some(kind) = kind {
-                visited[id] = Some(Visit { entry: id, kind, parent: None });
+                *slot = Some(Visit { entry: id, kind, parent: None });
                 queue.push_back(id);
             }
         }
@@ -245,8 +245,8 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        for id in 0..self.fns.len() {
-            let Some(v) = visited[id] else { continue };
+        for (id, v) in visited.iter().enumerate() {
+            let Some(v) = *v else { continue };
             let func = self.fns[id].1;
             for (i, site) in func.sites.iter().enumerate() {
                 if site.always {
@@ -276,7 +276,7 @@ impl<'a> Graph<'a> {
     fn callees(&self, f: FnId, call: &crate::scan::CallOut) -> Vec<FnId> {
         let mut out = self.resolve(f, &call.target);
         // An `async fn` called without `.await` only builds a future.
-        out.retain(|g| *g != f && !(self.fns[*g].1.is_async && !call.awaited));
+        out.retain(|g| *g != f && (call.awaited || !self.fns[*g].1.is_async));
         out
     }
 }

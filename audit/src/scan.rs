@@ -130,7 +130,7 @@ pub fn scan(inputs: Vec<Input>, config: &Config, threads: usize) -> (Vec<FileOut
     // Deal the files out by size, largest first, so the threads finish together.
     let mut sized: Vec<(u64, usize, Input)> =
         inputs.into_iter().enumerate().map(|(i, inp)| (std::fs::metadata(&inp.path).map_or(0, |m| m.len()), i, inp)).collect();
-    sized.sort_by(|a, b| b.0.cmp(&a.0));
+    sized.sort_by_key(|s| std::cmp::Reverse(s.0));
     let mut shares: Vec<(u64, Vec<(usize, Input)>)> = (0..threads).map(|_| (0, Vec::new())).collect();
     for (size, i, inp) in sized {
         let share = shares.iter_mut().min_by_key(|s| s.0).expect("one thread at least");

@@ -47,7 +47,7 @@ impl Model {
         if detached_fn
             || DETACHING.contains(&name.as_str())
             || SPAWNING.contains(&name.as_str())
-            || self.config.detaching_helpers.iter().any(|h| *h == name)
+            || self.config.detaching_helpers.contains(&name)
             || (!self.config.names_only && POOL.contains(&name.as_str()))
         {
             return ClosureContext::Skip;
@@ -69,7 +69,7 @@ impl Model {
             _ => false,
         };
         has_closure
-            && (detached_fn || DETACHING.contains(&name.as_str()) || self.config.detaching_helpers.iter().any(|h| *h == name))
+            && (detached_fn || DETACHING.contains(&name.as_str()) || self.config.detaching_helpers.contains(&name))
     }
 }
 

@@ -191,3 +191,12 @@ fn legacy_names_only_mode() {
     let found = waits_with(&model, &NoLookup, "", "fn f(rx: Receiver<u8>) { rx.recv(); m.lock(); rx.iter().sum::<u8>(); wait(a, b); }");
     assert_eq!(found, [(WaitKind::Channel, "recv".into()), (WaitKind::Condvar, "wait".into())]);
 }
+
+#[test]
+fn acquire_gil_attaches_the_rest_of_the_block() {
+    let f: syn::ItemFn = syn::parse_str("fn f() { rx.recv(); { let gil = Python::acquire_gil(); let py = gil.python(); h.join(); } m.lock(); }").expect("fn");
+    let imports = Imports::default();
+    let facts = walk_body(&Model::default(), TypeEnv::for_fn(&NoLookup, &imports, None, &f.sig), None, &f.block);
+    let always: Vec<(WaitKind, bool)> = facts.waits.iter().map(|w| (w.hit.kind, w.always)).collect();
+    assert_eq!(always, [(WaitKind::Channel, false), (WaitKind::Join, true), (WaitKind::Lock, false)]);
+}

@@ -4,7 +4,7 @@
 //! [`ClosureContext`]), and a `Python::attach` closure is attached whoever calls it.
 
 use crate::context::ClosureContext;
-use crate::types::{Ty, TypeEnv};
+use crate::types::TypeEnv;
 use crate::waits::{macro_exprs, Model, WaitHit, WaitKind};
 use proc_macro2::Span;
 use std::collections::HashSet;
@@ -275,6 +275,15 @@ impl Walker<'_, '_> {
     }
 }
 
+/// `Python::acquire_gil()`, `GILGuard::acquire()`: a guard that holds the interpreter.
+fn acquires_gil(expr: &Expr) -> bool {
+    let Expr::Call(c) = expr else { return false };
+    let Expr::Path(p) = &*c.func else { return false };
+    let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    matches!(segs.last().map(String::as_str), Some("acquire_gil" | "ensure_gil"))
+        || segs.ends_with(&["GILGuard".to_string(), "acquire".to_string()])
+}
+
 /// The span of a call's method or function name.
 fn name_span(expr: &Expr) -> Span {
     match expr {
@@ -307,9 +316,18 @@ impl<'ast> Visit<'ast> for Walker<'_, '_> {
         self.env.push();
         self.guards.push(Vec::new());
         self.sent.push(sent_closures(self.model, block));
+        let saved = self.mode;
         for stmt in &block.stmts {
             self.visit_stmt(stmt);
+            // `let gil = Python::acquire_gil();` (PyO3 before 0.21): the rest of the
+            // block runs attached, whoever calls the function.
+            if let syn::Stmt::Local(l) = stmt {
+                if l.init.as_ref().is_some_and(|i| acquires_gil(&i.expr)) {
+                    self.mode = Mode::Always;
+                }
+            }
         }
+        self.mode = saved;
         self.sent.pop();
         self.guards.pop();
         self.env.pop();
@@ -476,9 +494,4 @@ fn render_receiver(expr: &Expr) -> String {
         Expr::Try(t) => format!("{}?", render_receiver(&t.expr)),
         _ => "..".into(),
     }
-}
-
-/// The declared or inferred type of a value, for callers that keep their own walk.
-pub fn declared(env: &TypeEnv, expr: &Expr) -> Option<Ty> {
-    env.type_of(expr)
 }

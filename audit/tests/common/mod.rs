@@ -85,7 +85,7 @@ pub fn markers(dir: &Path) -> BTreeSet<(String, usize, String)> {
                 stack.push(path);
                 continue;
             }
-            if path.extension().is_none_or(|e| e != "rs") {
+            if path.extension().map_or(true, |e| e != "rs") {
                 continue;
             }
             let rel = path.strip_prefix(dir).expect("under dir").to_string_lossy().into_owned();
