@@ -19,6 +19,16 @@ const STD_TYPES: &[&str] = &[
     "Py", "Bound", "PyAny", "PyRef", "PyRefMut", "Python", "PyResult", "PyErr", "PyDict", "PyList", "PyTuple", "PyString",
 ];
 
+/// Method names of std types (iterators, collections, conversions): on a receiver of
+/// unknown type they are not matched by name.
+const COMMON_METHODS: &[&str] = &[
+    "len", "is_empty", "to_vec", "clone", "iter", "iter_mut", "into_iter", "next", "get", "get_mut", "insert", "push",
+    "pop", "remove", "contains", "contains_key", "as_ref", "as_mut", "as_str", "as_slice", "to_string", "to_owned", "into",
+    "from", "map", "and_then", "unwrap", "expect", "ok", "err", "extend", "clear", "first", "last", "keys", "values",
+    "entry", "take", "replace", "set", "borrow", "borrow_mut", "fmt", "eq", "cmp", "partial_cmp", "hash", "drop",
+    "default", "new", "write", "read", "flush", "close", "send", "recv", "load", "store", "swap", "call", "run", "poll",
+];
+
 /// A function: (file index, index in the file).
 pub type FnId = usize;
 /// A site: (function, index among its sites).
@@ -84,8 +94,18 @@ impl<'a> Graph<'a> {
         self.fns[a].0.krate == self.fns[b].0.krate
     }
 
-    /// The functions a call may land in.
+    /// The functions a call may land in: candidates of the caller's crate if there are
+    /// any (type and function names repeat across crates), else all.
     fn resolve(&self, caller: FnId, target: &CallTarget) -> Vec<FnId> {
+        let all = self.candidates(caller, target);
+        if all.iter().any(|id| self.same_crate(caller, *id)) {
+            all.into_iter().filter(|id| self.same_crate(caller, *id)).collect()
+        } else {
+            all
+        }
+    }
+
+    fn candidates(&self, caller: FnId, target: &CallTarget) -> Vec<FnId> {
         let caller_fn = self.fns[caller].1;
         let arity_ok = |id: &FnId, arity: Option<usize>, method_call: bool| {
             let f = self.fns[*id].1;
@@ -115,6 +135,11 @@ impl<'a> Graph<'a> {
                     if matches!(recv, Recv::Typed(_)) && STD_TYPES.contains(&owner) {
                         return Vec::new();
                     }
+                }
+                // Names every std type has: on a receiver we cannot type, far more
+                // likely std's than ours.
+                if COMMON_METHODS.contains(&name.as_str()) && !matches!(recv, Recv::SelfValue) {
+                    return Vec::new();
                 }
                 // By name: a trait method, a method reached through `Deref`, a type
                 // whose definition is not in the input. A receiver of unknown type
