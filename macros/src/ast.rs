@@ -427,6 +427,34 @@ impl<'ast> Visit<'ast> for IdentFinder {
     }
 }
 
+/// The local receiver a receive waits on, when it must be carried into the detached
+/// closure in a same-thread shell (std's `Receiver` is `Send` but not `Sync`): `rx` in
+/// `rx.recv()`, and in a consumer of its iterator (`rx.iter().take(3).sum()`).
+pub fn shared_receiver_root<'a>(call: &'a syn::ExprMethodCall, waits: &WaitSet) -> Option<&'a Ident> {
+    if SHARED_RECEIVER_WAITS.iter().any(|w| call.method == w) {
+        return local_root(&call.receiver);
+    }
+    let env = waits.env();
+    let hit = waits.model.classify_method(call, &env)?;
+    if hit.kind != pyo3_detach_model::WaitKind::Channel {
+        return None;
+    }
+    let mut e = &*call.receiver;
+    loop {
+        match e {
+            Expr::MethodCall(m) if (m.method == "iter" || m.method == "into_iter") && m.args.is_empty() => {
+                if let Some(root) = local_root(&m.receiver) {
+                    return Some(root);
+                }
+                e = &m.receiver;
+            }
+            Expr::MethodCall(m) => e = &m.receiver,
+            Expr::Paren(p) => e = &p.expr,
+            _ => return None,
+        }
+    }
+}
+
 /// The variable at the root of a receiver chain (`rx` in `rx.recv()`), if it is a
 /// plain local (not `self`, not a field access).
 pub fn local_root(receiver: &Expr) -> Option<&Ident> {

@@ -2,8 +2,8 @@
 
 use crate::ast::{
     analyse_fn, audit_block, first_try, TryMode, audit_statics, classify, closure_context, has_pymethods, is_proof_placeholder,
-    last_segment_is, local_root, BlockingItem, ClosureContext, FnModel, ModuleItem, Token, WaitSet,
-    GUARD_WAITS, SHARED_RECEIVER_WAITS,
+    last_segment_is, shared_receiver_root, BlockingItem, ClosureContext, FnModel, ModuleItem, Token, WaitSet,
+    GUARD_WAITS,
 };
 use crate::attr::{push, BlockingOptions, MetaList, ModuleOptions};
 use crate::valid;
@@ -227,19 +227,16 @@ impl Rewriter<'_> {
         let (args, call): (Vec<&Expr>, Box<dyn Fn(&[TokenStream]) -> TokenStream>) = match expr {
             Expr::MethodCall(c) => {
                 let (receiver, method, turbofish) = (&c.receiver, &c.method, &c.turbofish);
-                let root = SHARED_RECEIVER_WAITS
-                    .iter()
-                    .any(|w| c.method == w)
-                    .then(|| local_root(receiver))
-                    .flatten();
+                let root = shared_receiver_root(c, self.waits);
                 (
                     c.args.iter().collect(),
                     Box::new(move |args: &[TokenStream]| match root {
                         // A local `Send + !Sync` receiver (std's mpsc `Receiver`) cannot be
                         // borrowed into the closure directly; `SameThread` carries it.
+                        // The chain names the root, which the `let` shadows.
                         Some(root) => quote_spanned! {span=>
                             let #root = __pyo3_detach_root.get();
-                            #root.#method #turbofish (#(#args),*)
+                            #receiver.#method #turbofish (#(#args),*)
                         },
                         None => quote_spanned!(span=> #receiver.#method #turbofish (#(#args),*)),
                     }),
@@ -278,8 +275,8 @@ impl Rewriter<'_> {
         }
         let proof = needs_proof.then(|| quote_spanned!(span=> let __pyo3_detach_proof = ::pyo3_detach::__private::proof();));
         let root_capture = match expr {
-            Expr::MethodCall(c) if SHARED_RECEIVER_WAITS.iter().any(|w| c.method == w) => {
-                local_root(&c.receiver).map(|root| {
+            Expr::MethodCall(c) => {
+                shared_receiver_root(c, self.waits).map(|root| {
                     quote_spanned! {span=>
                         #[allow(unused_imports)]
                         use ::pyo3_detach::__private::{CaptureNeither as _, CaptureSend as _, CaptureSync as _};

@@ -25,6 +25,13 @@ fn drain(
     *m.lock().unwrap() + first + rest + joined
 }
 
+// A local std `Receiver` (`Send`, not `Sync`) consumed through its iterator: carried
+// into the detached closure like the receiver of `recv()`.
+#[blocking_detached]
+fn sum_std(py: Python<'_>, rx: std::sync::mpsc::Receiver<u64>) -> u64 {
+    rx.iter().take(2).sum::<u64>()
+}
+
 fn main() {
     let (tx, rx) = crossbeam_channel::unbounded();
     for v in [1, 2, 3] {
@@ -37,4 +44,8 @@ fn main() {
     let total = Python::attach(|py| drain(py, &rx, &stx, &ltx, &m, hs));
     assert_eq!(total, 100 + 1 + 5 + 10);
     assert_eq!(srx.recv().unwrap(), 1);
+    let (tx, rx) = std::sync::mpsc::channel();
+    tx.send(20).unwrap();
+    tx.send(22).unwrap();
+    assert_eq!(Python::attach(|py| sum_std(py, rx)), 42);
 }

@@ -27,10 +27,22 @@ fn drain(
     }
         .ok();
     log.send(first).ok();
-    let total: u64 = ::pyo3::Python::detach(
-        py,
-        || { ::pyo3_detach::__private::reattaching({ rx.iter().take(3).sum() }) },
-    );
+    let total: u64 = {
+        #[allow(unused_imports)]
+        use ::pyo3_detach::__private::{
+            CaptureNeither as _, CaptureSend as _, CaptureSync as _,
+        };
+        let __pyo3_detach_root = (&&&::pyo3_detach::__private::Probe(&rx)).capture();
+        ::pyo3::Python::detach(
+            py,
+            || {
+                ::pyo3_detach::__private::reattaching({
+                    let rx = __pyo3_detach_root.get();
+                    rx.iter().take(3).sum()
+                })
+            },
+        )
+    };
     let doubled: u64 = ::pyo3::Python::detach(
         py,
         || {
