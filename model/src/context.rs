@@ -48,7 +48,7 @@ impl Model {
             || DETACHING.contains(&name.as_str())
             || SPAWNING.contains(&name.as_str())
             || self.config.detaching_helpers.contains(&name)
-            || (!self.config.names_only && POOL.contains(&name.as_str()))
+            || POOL.contains(&name.as_str())
         {
             return ClosureContext::Skip;
         }

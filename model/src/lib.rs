@@ -22,7 +22,7 @@ pub mod walk;
 pub use context::{ClosureContext, EntryKind};
 pub use imports::Imports;
 pub use types::{NoLookup, Ty, TypeEnv, TypeLookup};
-pub use waits::{is_proof_placeholder, macro_exprs, Config, Model, WaitForm, WaitHit, WaitKind, LEGACY_WAITS};
+pub use waits::{is_proof_placeholder, macro_exprs, Config, Model, WaitForm, WaitHit, WaitKind};
 
 #[cfg(test)]
 mod tests;

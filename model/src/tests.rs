@@ -186,13 +186,6 @@ fn blocking_detached_rewrites_what_the_macro_rewrites() {
 }
 
 #[test]
-fn legacy_names_only_mode() {
-    let model = Model::new(Config { names_only: true, ..Config::default() });
-    let found = waits_with(&model, &NoLookup, "", "fn f(rx: Receiver<u8>) { rx.recv(); m.lock(); rx.iter().sum::<u8>(); wait(a, b); }");
-    assert_eq!(found, [(WaitKind::Channel, "recv".into()), (WaitKind::Condvar, "wait".into())]);
-}
-
-#[test]
 fn acquire_gil_attaches_the_rest_of_the_block() {
     let f: syn::ItemFn = syn::parse_str("fn f() { rx.recv(); { let gil = Python::acquire_gil(); let py = gil.python(); h.join(); } m.lock(); }").expect("fn");
     let imports = Imports::default();

@@ -95,10 +95,6 @@ pub struct Config {
     pub extra_waits: Vec<String>,
     /// Functions or methods whose closure arguments run detached (polars' `enter_polars`).
     pub detaching_helpers: Vec<String>,
-    /// Only the waits `#[blocking_detached]` has always rewritten: receives, joins,
-    /// condition-variable waits, `block_on` and tokio's `blocking_*`, by name and
-    /// arity. The macro sets this to keep its behaviour while it moves to the model.
-    pub names_only: bool,
 }
 
 /// Waits matched by method name and argument count: (name, arity, kind). `None`
@@ -151,26 +147,6 @@ const METHOD_WAITS: &[(&str, Option<usize>, WaitKind)] = &[
     ("get_or_try_init", Some(1), WaitKind::Once),
 ];
 
-/// The names `#[blocking_detached]` rewrote before the model (see [`Config::names_only`]).
-pub const LEGACY_WAITS: &[&str] = &[
-    "recv",
-    "recv_timeout",
-    "recv_deadline",
-    "blocking_recv",
-    "blocking_recv_many",
-    "blocking_send",
-    "blocking_lock",
-    "blocking_read",
-    "blocking_write",
-    "join",
-    "wait",
-    "wait_timeout",
-    "wait_timeout_ms",
-    "wait_while",
-    "wait_timeout_while",
-    "block_on",
-];
-
 /// Calls that consume an iterator (and so block on a receiver's iterator, or run a
 /// rayon chain).
 const CONSUMERS: &[&str] = &[
@@ -215,7 +191,7 @@ impl Model {
     /// top of the tables. The audit uses it to know what an annotated body leaves
     /// attached.
     pub fn for_macro(extra_waits: Vec<String>) -> Model {
-        Model::new(Config { extra_waits, detaching_helpers: Vec::new(), names_only: false })
+        Model::new(Config { extra_waits, detaching_helpers: Vec::new() })
     }
 
     fn is_extra(&self, name: &str) -> bool {
@@ -241,9 +217,6 @@ impl Model {
             return hit(WaitKind::Named);
         }
         let n = call.args.len();
-        if self.config.names_only {
-            return legacy_kind(&name, n).and_then(hit);
-        }
         let recv_ty = env.type_of(&call.receiver);
         if let Some(kind) = self.method_kind(&name, n, recv_ty.as_ref(), env, Some(call)) {
             return hit(kind);
@@ -318,11 +291,6 @@ impl Model {
             return hit(WaitKind::Named);
         }
         let n = call.args.len();
-        if self.config.names_only {
-            // Before the model, a path call matched by its last segment and the same
-            // arity as the method (`futures::executor::block_on(f)`).
-            return legacy_kind(&written, n).and_then(hit);
-        }
         let rayon = segs.iter().any(|s| s == "rayon");
         let all_closures = call.args.iter().all(|a| matches!(a, Expr::Closure(_)));
         match (name.as_str(), n) {
@@ -351,9 +319,6 @@ impl Model {
 
     /// `for v in &rx`, `for v in rx.iter()`, `for h in handles.into_iter().map(JoinHandle::join)`.
     pub fn classify_for(&self, for_loop: &syn::ExprForLoop, env: &TypeEnv) -> Option<WaitHit> {
-        if self.config.names_only {
-            return None;
-        }
         let iter = &*for_loop.expr;
         let hit = |kind, name: &str| Some(WaitHit { kind, name: name.to_string(), form: WaitForm::ForLoop });
         if env.type_of(iter).is_some_and(|t| t.is_sync_receiver() || t.name() == "ReceiverIter") {
@@ -379,29 +344,6 @@ impl Model {
             .contains(&name.as_str())
             .then(|| WaitHit { kind: WaitKind::Select, name: name.clone(), form: WaitForm::Macro })
     }
-}
-
-fn legacy_kind(name: &str, n: usize) -> Option<WaitKind> {
-    if !LEGACY_WAITS.contains(&name) {
-        return None;
-    }
-    let arity_ok = match name {
-        "join" | "recv" => n == 0,
-        "recv_timeout" | "recv_deadline" => n == 1,
-        _ => true,
-    };
-    if !arity_ok {
-        return None;
-    }
-    Some(match name {
-        "recv" | "recv_timeout" | "recv_deadline" | "blocking_recv" | "blocking_recv_many" => WaitKind::Channel,
-        "blocking_send" => WaitKind::BoundedSend,
-        "blocking_lock" | "blocking_read" | "blocking_write" => WaitKind::Lock,
-        "join" => WaitKind::Join,
-        "block_on" => WaitKind::BlockOn,
-        "wait" if n == 0 => WaitKind::Wait,
-        _ => WaitKind::Condvar,
-    })
 }
 
 /// `detached!()` (or `pyo3_detach::detached!()`) as an argument.
