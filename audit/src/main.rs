@@ -162,10 +162,11 @@ fn main() -> ExitCode {
             }
         }
         let errors: Vec<String> = files.iter().filter_map(|f| f.error.clone()).collect();
+        let unreadable = files.iter().any(|f| f.unreadable);
         let lines: usize = files.iter().map(|f| f.lines).sum();
-        (text, reports.len(), errors, files.len(), lines)
+        (text, reports.len(), errors, unreadable, files.len(), lines)
     });
-    let Ok(Ok((text, count, errors, nfiles, lines))) = work.map(|h| h.join()) else {
+    let Ok(Ok((text, count, errors, unreadable, nfiles, lines))) = work.map(|h| h.join()) else {
         eprintln!("pyo3-detach-audit: error: the analysis failed");
         return ExitCode::from(2);
     };
@@ -186,6 +187,10 @@ fn main() -> ExitCode {
             lines as f64 / secs.max(1e-9),
             errors.len()
         );
+    }
+    if unreadable {
+        eprintln!("pyo3-detach-audit: error: some files could not be read");
+        return ExitCode::from(2);
     }
     ExitCode::from(u8::from(count > 0))
 }

@@ -65,7 +65,9 @@ pub struct FileOut {
     pub fns: Vec<FnOut>,
     /// `// pyo3-detach: allow(reason)` comments: line and reason.
     pub allows: Vec<(usize, String)>,
+    /// Did not parse (skipped, a warning) or could not be read (an error).
     pub error: Option<String>,
+    pub unreadable: bool,
 }
 
 /// The whole-crate declarations, as the model's type lookup.
@@ -200,7 +202,7 @@ fn worker(
     let mut parsed = Vec::new();
     let mut decls = Vec::new();
     for (i, input) in share {
-        let mut out = FileOut { display: input.display.clone(), krate: input.krate.clone(), source: String::new(), lines: 0, fns: Vec::new(), allows: Vec::new(), error: None };
+        let mut out = FileOut { display: input.display.clone(), krate: input.krate.clone(), source: String::new(), lines: 0, fns: Vec::new(), allows: Vec::new(), error: None, unreadable: false };
         let tree = match std::fs::read_to_string(&input.path) {
             Ok(source) => {
                 out.lines = source.lines().count();
@@ -226,6 +228,7 @@ fn worker(
             }
             Err(e) => {
                 out.error = Some(format!("{}: cannot read: {e}", input.display));
+                out.unreadable = true;
                 Tree::Failed
             }
         };

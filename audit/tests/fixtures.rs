@@ -88,6 +88,14 @@ fn errors_exit_two() {
     assert!(empty.stderr.contains("no .rs files"), "{}", empty.stderr);
     let bad = audit(&fixture("clean"), &["--format", "yaml", "."]);
     assert_eq!(bad.code, 2);
+    // A `.rs` path that is not readable as text (here: not UTF-8).
+    let dir = std::env::temp_dir().join(format!("pyo3-detach-audit-unreadable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("binary.rs"), [0xff, 0xfe, 0x00]).expect("write");
+    let unreadable = audit(&dir, &["binary.rs"]);
+    assert_eq!(unreadable.code, 2, "{}", unreadable.stderr);
+    assert!(unreadable.stderr.contains("cannot read"), "{}", unreadable.stderr);
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
