@@ -32,7 +32,9 @@ pub fn reports(graph: &Graph, findings: &[Finding]) -> Vec<Report> {
     for f in findings {
         let (file, func, _) = graph.fns[f.site.0];
         let site: &SiteOut = &func.sites[f.site.1];
-        let allow = file.allows.iter().find(|(l, _)| *l == site.line || *l + 1 == site.line);
+        // On the line of the wait or the line above; for a chain split over lines, also
+        // above the line where the expression starts.
+        let allow = file.allows.iter().find(|(l, _)| *l == site.line || *l + 1 == site.line || *l + 1 == site.first_line);
         let empty_allow = match allow {
             Some((_, reason)) if !reason.is_empty() => continue,
             Some((l, _)) => Some(*l),

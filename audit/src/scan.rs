@@ -32,6 +32,8 @@ pub struct SiteOut {
     pub end_line: usize,
     pub end_col: usize,
     pub always: bool,
+    /// Where the wait expression starts (above `line` for a chain split over lines).
+    pub first_line: usize,
     /// For a guard across a detach: the guard's name and line.
     pub guard: Option<(String, usize)>,
 }
@@ -289,12 +291,13 @@ fn walk_file(ast: &syn::File, module: Vec<String>, model: &Model, lookup: &Looku
             .iter()
             .map(|w| {
                 let (mut line, mut col, end_line, end_col) = lines_of(w.span);
+                let first_line = line;
                 // A chain split over lines (`rt()?\n.block_on(..)`): point at the wait's name.
                 let (name_line, name_col, _, _) = lines_of(w.name_span);
                 if name_line != line {
                     (line, col) = (name_line, name_col);
                 }
-                SiteOut { kind: w.hit.kind.as_str(), name: w.hit.name.clone(), text: w.text.clone(), line, col, end_line, end_col, always: w.always, guard: None }
+                SiteOut { kind: w.hit.kind.as_str(), name: w.hit.name.clone(), text: w.text.clone(), line, col, end_line, end_col, always: w.always, first_line, guard: None }
             })
             .collect();
         for g in &facts.guards {
@@ -308,6 +311,7 @@ fn walk_file(ast: &syn::File, module: Vec<String>, model: &Model, lookup: &Looku
                 end_line,
                 end_col,
                 always: g.always,
+                first_line: line,
                 guard: Some((g.guard.clone(), g.guard_span.start().line)),
             });
         }
