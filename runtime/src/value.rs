@@ -59,6 +59,16 @@ pub struct Limits {
     pub max_bytes: usize,
 }
 
+impl Limits {
+    /// No limits but the depth cap.
+    pub fn unlimited() -> Self {
+        Limits {
+            max_depth: DEPTH_CAP,
+            max_bytes: usize::MAX,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -68,12 +78,23 @@ impl Default for Limits {
     }
 }
 
-/// Why a conversion failed (both directions).
+/// Why a conversion failed (both directions). The limit texts are the published
+/// jsrun's, word for word (callers match on them).
 #[derive(Debug, Clone)]
 pub enum ConvError {
     Circular,
+    /// A value nested `max_depth` levels deep (the top level is depth 0).
     Depth(usize),
-    Size(usize),
+    /// The running payload estimate (`used`) went over `max` bytes.
+    Size {
+        used: usize,
+        max: usize,
+    },
+    /// A single Python `str` longer than the whole budget (Python -> JS only).
+    StringSize {
+        len: usize,
+        max: usize,
+    },
     Unsupported(String),
     Other(String),
 }
@@ -82,12 +103,15 @@ impl std::fmt::Display for ConvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ConvError::Circular => write!(f, "Cannot convert value: circular reference detected"),
-            ConvError::Depth(d) => write!(
-                f,
-                "Cannot convert value: nesting depth exceeds max_serialization_depth ({d})"
-            ),
-            ConvError::Size(b) => {
-                write!(f, "Cannot convert value: payload size exceeds max_serialization_bytes ({b} bytes)")
+            ConvError::Depth(d) => write!(f, "Depth exceeded maximum limit of {d}"),
+            ConvError::Size { used, max } => {
+                write!(
+                    f,
+                    "Size ({used} bytes) exceeded maximum limit of {max} bytes"
+                )
+            }
+            ConvError::StringSize { len, max } => {
+                write!(f, "String size limit exceeded: {len} > {max}")
             }
             ConvError::Unsupported(t) => write!(f, "Cannot convert value of type {t}"),
             ConvError::Other(m) => write!(f, "{m}"),
@@ -95,27 +119,83 @@ impl std::fmt::Display for ConvError {
     }
 }
 
+/// Deepest nesting any conversion follows, whatever `max_serialization_depth` says:
+/// both converters recurse, on the engine thread and on the caller's (whose stack may
+/// be small); as deep as Python's own default recursion limit.
+pub const DEPTH_CAP: usize = 1000;
+
 /// Running payload accounting for one conversion.
+///
+/// The estimate is the published jsrun's (callers size their limits by it): checked
+/// after every charge, and reported as the running total when it goes over. JS ->
+/// Python: `null` 4, booleans 5, integral numbers 20, other numbers 24, strings their
+/// UTF-8 length, bytes their length, dates 16, functions 8, object keys their length,
+/// sets 32; arrays and `undefined` nothing of their own. Python -> JS: see `FromPy`.
 pub struct Budget {
     pub limits: Limits,
     used: usize,
+    /// Array slots walked so far (JS -> Python), bounded apart from `used`.
+    slots: usize,
 }
 
 impl Budget {
     pub fn new(limits: Limits) -> Self {
-        Budget { limits, used: 0 }
+        Budget {
+            limits,
+            used: 0,
+            slots: 0,
+        }
     }
     pub fn charge(&mut self, n: usize) -> Result<(), ConvError> {
         self.used = self.used.saturating_add(n);
         if self.used > self.limits.max_bytes {
-            Err(ConvError::Size(self.limits.max_bytes))
+            Err(ConvError::Size {
+                used: self.used,
+                max: self.limits.max_bytes,
+            })
         } else {
             Ok(())
         }
     }
+    /// `n` more array slots to walk. Holes and `undefined` cost nothing in the
+    /// estimate, so the slots are bounded by the byte limit too: else a sparse
+    /// `new Array(2**32 - 1)` would be walked (and built) to the end.
+    pub fn slots(&mut self, n: usize) -> Result<(), ConvError> {
+        self.slots = self.slots.saturating_add(n);
+        if self.slots > self.limits.max_bytes {
+            Err(ConvError::Size {
+                used: self.used.saturating_add(self.slots),
+                max: self.limits.max_bytes,
+            })
+        } else {
+            Ok(())
+        }
+    }
+    /// A Python `str` of `len` UTF-8 bytes: refused alone when longer than the budget.
+    pub fn py_string(&mut self, len: usize) -> Result<(), ConvError> {
+        if len > self.limits.max_bytes {
+            return Err(ConvError::StringSize {
+                len,
+                max: self.limits.max_bytes,
+            });
+        }
+        self.charge(16usize.saturating_add(len))
+    }
+    /// Python bytes of `len`: refused alone when longer than the budget.
+    pub fn py_bytes(&mut self, len: usize) -> Result<(), ConvError> {
+        if len > self.limits.max_bytes {
+            return Err(ConvError::Size {
+                used: len,
+                max: self.limits.max_bytes,
+            });
+        }
+        self.charge(len)
+    }
+    /// A value at `depth` (0 = the top level) must be shallower than the limit.
     pub fn depth(&self, depth: usize) -> Result<(), ConvError> {
-        if depth > self.limits.max_depth {
-            Err(ConvError::Depth(self.limits.max_depth))
+        let max = self.limits.max_depth.min(DEPTH_CAP);
+        if depth >= max {
+            Err(ConvError::Depth(max))
         } else {
             Ok(())
         }

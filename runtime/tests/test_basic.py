@@ -119,30 +119,36 @@ def test_drop_without_close_does_not_hang():
 
 
 def test_config_validation():
+    # The published jsrun 0.3.0's types and texts (tests/conformance pins every case).
     c = jsrun.RuntimeConfig(max_heap_size=64 * 1024 * 1024, timeout=5, max_serialization_depth=50)
     assert c.max_heap_size == 64 * 1024 * 1024
     assert c.max_serialization_depth == 50
+    assert c.timeout == 5.0 and type(c.timeout) is float
     assert c.enable_console is False
-    with pytest.raises(ValueError):
+    with pytest.raises(OverflowError, match="can't convert negative int to unsigned"):
         jsrun.RuntimeConfig(max_heap_size=-1)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="argument 'max_heap_size': 'str' object cannot be interpreted as an integer"):
         jsrun.RuntimeConfig(max_heap_size="big")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Timeout cannot be zero$"):
         jsrun.RuntimeConfig(timeout=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Timeout cannot be negative$"):
+        jsrun.RuntimeConfig(timeout=-0.5)
+    with pytest.raises(ValueError, match="^Timeout must be finite$"):
         jsrun.RuntimeConfig(timeout=float("inf"))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="^Timeout must be a number"):
         jsrun.RuntimeConfig(timeout="1s")
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError, match="^Failed to spawn runtime: initial_heap_size requires max_heap_size"):
         jsrun.Runtime(jsrun.RuntimeConfig(initial_heap_size=10))
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError, match=r"initial_heap_size \(10485760\) cannot exceed max_heap_size \(1048576\)"):
         jsrun.Runtime(jsrun.RuntimeConfig(initial_heap_size=10 << 20, max_heap_size=1 << 20))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="snapshot and bootstrap cannot be used together"):
         jsrun.RuntimeConfig(bootstrap="1", snapshot=b"x")
     c.max_heap_size = 1 << 30
     assert c.max_heap_size == 1 << 30
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_serialization_bytes must be a positive integer"):
         c.max_serialization_bytes = 0
+    with pytest.raises(TypeError, match="argument 'bytes'"):
+        c.max_serialization_bytes = None
     with pytest.raises(AttributeError):
         c.enable_console = True
 
@@ -150,15 +156,19 @@ def test_config_validation():
 def test_bootstrap():
     with jsrun.Runtime(jsrun.RuntimeConfig(bootstrap="globalThis.answer = 42")) as rt:
         assert rt.eval("answer") == 42
-    with pytest.raises(RuntimeError, match="bootstrap"):
+    # As published: the JS error itself, its text prefixed.
+    with pytest.raises(jsrun.JavaScriptError, match="^Failed to spawn runtime: Error: no$") as ei:
         jsrun.Runtime(jsrun.RuntimeConfig(bootstrap="throw new Error('no')"))
+    assert (ei.value.name, ei.value.message) == ("Error", "no")
 
 
 def test_no_io_globals(rt):
     assert rt.eval("typeof fetch") == "undefined"
     assert rt.eval("typeof require") == "undefined"
     assert rt.eval("typeof process") == "undefined"
-    assert rt.eval("typeof console") == "undefined"
+    # As published, `console` exists (silent) without enable_console.
+    assert rt.eval("typeof console.log") == "function"
+    assert rt.eval("console.log('nothing printed')") is jsrun.undefined
 
 
 @pytest.mark.thread_unsafe(reason="capsys captures process-wide streams")
@@ -170,9 +180,10 @@ def test_console_enabled(capsys):
 
 
 def test_timeout_argument_validation(rt):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Timeout cannot be negative$"):
         rt.eval("1", timeout=-1)
-    with pytest.raises(TypeError):
+    # A ValueError for a wrong type too, as published.
+    with pytest.raises(ValueError, match="^Timeout must be a number"):
         rt.eval("1", timeout="x")
     import datetime
 

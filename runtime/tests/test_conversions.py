@@ -114,7 +114,7 @@ def test_large_result_no_false_circular(mrt):
 def test_js_depth_limit():
     with jsrun.Runtime(jsrun.RuntimeConfig(max_serialization_depth=10)) as r:
         assert r.eval("[[[[1]]]]") == [[[[1]]]]
-        with pytest.raises(RuntimeError, match="depth"):
+        with pytest.raises(RuntimeError, match="Depth exceeded maximum limit of 10"):
             r.eval("let a = 1; for (let i = 0; i < 50; i++) a = [a]; a")
         assert r.eval("5") == 5
 
@@ -249,7 +249,7 @@ def test_python_depth_limit(identity, mrt):
     v = 1
     for _ in range(500):
         v = [v]
-    with pytest.raises(RuntimeError, match="depth"):
+    with pytest.raises(RuntimeError, match="Depth exceeded maximum limit of 100"):
         identity(v)
     assert mrt.eval("9") == 9
 
@@ -371,10 +371,13 @@ def test_huge_source_and_values(mrt):
     assert mrt.eval("13") == 13
 
 
-def test_handler_args_respect_limits(mrt):
+def test_handler_args_skip_the_limits_but_not_the_depth_cap(mrt):
+    # As published, arguments of calls into Python are not held to the
+    # max_serialization_* limits; the converter's recursion stays bounded (1000).
     mrt.bind_function("echo_len", lambda x: len(x))
-    with pytest.raises(jsrun.JavaScriptError, match="depth"):
-        mrt.eval("(() => { let d = 1; for (let i = 0; i < 200; i++) d = [d]; return echo_len([d]) })()")
+    assert mrt.eval("(() => { let d = 1; for (let i = 0; i < 200; i++) d = [d]; return echo_len([d]) })()") == 1
+    with pytest.raises(jsrun.JavaScriptError, match="Depth exceeded maximum limit of 1000"):
+        mrt.eval("(() => { let d = 1; for (let i = 0; i < 1100; i++) d = [d]; return echo_len([d]) })()")
     a = []
     a.append(a)
     mrt.bind_function("cyclic", lambda: a)
@@ -433,3 +436,19 @@ def test_conversions_survive_overwritten_globals():
         f = r.eval("(x) => x")
         assert f({1, 2}) == {1, 2}
         assert f(2**70) == 2**70
+
+
+def test_depth_cap_bounds_a_huge_configured_limit():
+    # max_serialization_depth reads back as given (any u64, as published), but the
+    # recursion stops at the cap: a clear error, never a stack overflow.
+    cfg = jsrun.RuntimeConfig(max_serialization_depth=2**63)
+    assert cfg.max_serialization_depth == 2**63
+    with jsrun.Runtime(cfg) as r:
+        with pytest.raises(RuntimeError, match="^Depth exceeded maximum limit of 1000$"):
+            r.eval("let a = 1; for (let i = 0; i < 1100; i++) a = [a]; a")
+        deep = 1
+        for _ in range(1100):
+            deep = [deep]
+        with pytest.raises(RuntimeError, match="^Depth exceeded maximum limit of 1000$"):
+            r.eval("(x) => 0")(deep)
+        assert r.eval("[[[2]]]") == [[[2]]]

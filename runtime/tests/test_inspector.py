@@ -47,7 +47,10 @@ def test_validation(kwargs, exc):
 def test_config_accepts_it_as_a_value():
     ic = jsrun.InspectorConfig(port=9400)
     c = jsrun.RuntimeConfig(inspector=ic)
-    assert c.inspector is ic
+    # A copy, as published: later changes to `ic` do not reach the config.
+    assert c.inspector is not ic and repr(c.inspector) == repr(ic)
+    ic.display_name = "later"
+    assert c.inspector.display_name is None
     c.inspector = None
     assert c.inspector is None
     c.inspector = ic

@@ -76,9 +76,10 @@ def test_close_while_endless_loop():
 def test_heap_limit():
     with jsrun.Runtime(jsrun.RuntimeConfig(max_heap_size=8 * 1024 * 1024)) as r:
         assert r.eval("1") == 1
-        with pytest.raises(jsrun.RuntimeTerminated, match="heap limit"):
+        with pytest.raises(jsrun.RuntimeTerminated, match="Heap limit exceeded"):
             r.eval("const a = []; while (true) a.push(new Array(100000).fill(1.5))")
-        with pytest.raises(jsrun.RuntimeTerminated, match="heap limit"):
+        assert r.is_closed()  # as published
+        with pytest.raises(jsrun.RuntimeTerminated, match="Heap limit exceeded"):
             r.eval("1")
 
 

@@ -124,9 +124,13 @@ def test_timers_intervals_and_async_ops():
 def test_open_resources_follow_handles():
     with fresh() as rt:
         base = rt.get_stats().open_resources
+        # Function proxies are not resources (as published) ...
         fs = [rt.eval("() => 1") for _ in range(10)]
+        assert rt.get_stats().open_resources == base
+        # ... pending promises held by Python are, until released.
+        ps = [rt.eval("new Promise(() => {})") for _ in range(10)]
         assert rt.get_stats().open_resources == base + 10
-        del fs
+        del fs, ps
         gc.collect()
         rt.eval("1")  # the releases are queued before this
         assert rt.get_stats().open_resources == base

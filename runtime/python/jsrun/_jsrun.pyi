@@ -46,7 +46,6 @@ class InspectorConfig:
         cls,
         host: str = "127.0.0.1",
         port: int = 9229,
-        *,
         wait_for_connection: bool = False,
         break_on_next_statement: bool = False,
         target_url: str | None = None,
@@ -87,7 +86,7 @@ class InspectorEndpoints:
 class SnapshotBuilder:
     """Runs scripts now and records their bytecode; `build()` returns the image."""
 
-    def __new__(cls, *, bootstrap: str | None = None, enable_console: bool | None = False) -> Self: ...
+    def __new__(cls, bootstrap: str | None = None, enable_console: bool | None = None) -> Self: ...
     def execute_script(self, name: str, source: str) -> None: ...
     def build(self) -> bytes: ...
 
@@ -95,7 +94,6 @@ class SnapshotBuilder:
 class RuntimeConfig:
     def __new__(
         cls,
-        *,
         max_heap_size: int | None = None,
         initial_heap_size: int | None = None,
         bootstrap: str | None = None,
@@ -106,16 +104,43 @@ class RuntimeConfig:
         max_serialization_depth: int | None = None,
         max_serialization_bytes: int | None = None,
     ) -> Self: ...
-    max_heap_size: int | None
-    initial_heap_size: int | None
-    bootstrap: str | None
-    timeout: float | int | datetime.timedelta | None
+    # Setters take what the published library's take (None only where it does).
+    @property
+    def max_heap_size(self) -> int | None: ...
+    @max_heap_size.setter
+    def max_heap_size(self, bytes: int) -> None: ...
+    @property
+    def initial_heap_size(self) -> int | None: ...
+    @initial_heap_size.setter
+    def initial_heap_size(self, bytes: int) -> None: ...
+    @property
+    def bootstrap(self) -> str | None: ...
+    @bootstrap.setter
+    def bootstrap(self, source: str) -> None: ...
+    @property
+    def timeout(self) -> float | None:
+        """Seconds, as a float."""
+    @timeout.setter
+    def timeout(self, timeout: float | int | datetime.timedelta) -> None: ...
     @property
     def enable_console(self) -> bool: ...
-    inspector: InspectorConfig | None
-    snapshot: bytes | None
-    max_serialization_depth: int
-    max_serialization_bytes: int
+    @property
+    def inspector(self) -> InspectorConfig | None:
+        """A copy of the configuration given."""
+    @inspector.setter
+    def inspector(self, inspector: InspectorConfig | None) -> None: ...
+    @property
+    def snapshot(self) -> bytes | None: ...
+    @snapshot.setter
+    def snapshot(self, snapshot: bytes | bytearray | None) -> None: ...
+    @property
+    def max_serialization_depth(self) -> int: ...
+    @max_serialization_depth.setter
+    def max_serialization_depth(self, depth: int) -> None: ...
+    @property
+    def max_serialization_bytes(self) -> int: ...
+    @max_serialization_bytes.setter
+    def max_serialization_bytes(self, bytes: int) -> None: ...
 
 @final
 class RuntimeStats:

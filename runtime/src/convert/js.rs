@@ -188,6 +188,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
     /// The converted elements of an array (an Array, or a Set's `Array.from`).
     fn elements(&mut self, arr: &Array<'js>, depth: usize) -> Result<Vec<Value>, ToValueError> {
         let len = array_len(arr)?;
+        self.budget.slots(len)?;
         let mut out = Vec::with_capacity(len.min(1 << 16));
         for i in 0..len {
             let item: JsValue = arr.get(i)?;
@@ -207,28 +208,44 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
         depth: usize,
     ) -> Result<Value, ToValueError> {
         self.budget.depth(depth)?;
-        self.budget.charge(8)?;
         use rquickjs::Type as T;
         Ok(match v.type_of() {
             T::Uninitialized | T::Undefined => Value::Undefined,
-            T::Null => Value::Null,
-            T::Bool => Value::Bool(v.as_bool().unwrap_or(false)),
-            T::Int => Value::Int(v.as_int().unwrap_or(0) as i64),
+            T::Null => {
+                self.budget.charge(4)?;
+                Value::Null
+            }
+            T::Bool => {
+                self.budget.charge(5)?;
+                Value::Bool(v.as_bool().unwrap_or(false))
+            }
+            T::Int => {
+                self.budget.charge(20)?;
+                Value::Int(v.as_int().unwrap_or(0) as i64)
+            }
             T::Float => {
                 let f = v.as_float().unwrap_or(f64::NAN);
                 if f.is_finite()
                     && f.fract() == 0.0
                     && (-9.223372036854776e18..9.223372036854776e18).contains(&f)
                 {
+                    self.budget.charge(20)?;
                     Value::Int(f as i64)
                 } else {
+                    self.budget.charge(24)?;
                     Value::Float(f)
                 }
             }
             T::BigInt => {
                 let s: rquickjs::String = self.env.builtins().string.call((v,))?;
                 let s = js_string(&s)?;
-                self.budget.charge(s.len())?;
+                // As a 64-bit integer where it fits, else as its digits.
+                let cost = if s.parse::<i64>().is_ok() {
+                    20
+                } else {
+                    s.len()
+                };
+                self.budget.charge(cost)?;
                 Value::BigInt(s)
             }
             T::String => {
@@ -242,6 +259,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
             }
             T::Symbol => return Err(ConvError::Unsupported("symbol".into()).into()),
             T::Function | T::Constructor => {
+                self.budget.charge(8)?;
                 let f = Function::from_value(v)?;
                 Value::Function(self.env.register_function(f, this))
             }
@@ -268,6 +286,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                 }
                 // Class checks (a subclass counts; no user code runs).
                 if unsafe { qjs::JS_IsDate(obj.as_raw()) } {
+                    self.budget.charge(16)?;
                     let ms: f64 = b.date_get_time.call((This(obj),))?;
                     return Ok(Value::Date(ms));
                 }
@@ -278,6 +297,7 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                     return Err(ConvError::Circular.into());
                 }
                 let out = if unsafe { qjs::JS_IsSet(obj.as_raw()) } {
+                    self.budget.charge(32)?;
                     let arr: Array = b.array_from.call((obj,))?;
                     Value::Set(self.elements(&arr, depth)?)
                 } else {

@@ -63,6 +63,10 @@ impl<'a> FromPy<'a> {
         depth: usize,
     ) -> PyResult<Value> {
         let id = self.enter(obj)?;
+        self.budget.charge(16).map_err(conv_err)?;
+        self.budget
+            .charge(len.saturating_mul(8))
+            .map_err(conv_err)?;
         let mut out = Vec::with_capacity(len);
         for item in items {
             out.push(self.go(&item, depth + 1)?);
@@ -72,50 +76,15 @@ impl<'a> FromPy<'a> {
     }
 
     fn go(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+        // Payload estimate (the published jsrun's): None 4, bool 1, int/float 8 (a
+        // bigger int its magnitude's bytes), str 16 + UTF-8 length, bytes their length,
+        // list 16 + 8 per item, dict 24 + 16 per item + key length + 8, set 24 + 8 per
+        // item, anything else 8; `undefined` nothing.
+        // The recursive path (go -> array/dict/set -> go) keeps small frames: each
+        // kind of value is handled out of line, so deep values fit small stacks.
         self.budget.depth(depth).map_err(conv_err)?;
-        self.budget.charge(8).map_err(conv_err)?;
-        if obj.is_none() {
-            return Ok(Value::Null);
-        }
-        if obj.is_instance_of::<JsUndefined>() {
-            return Ok(Value::Undefined);
-        }
-        if let Ok(b) = obj.cast::<PyBool>() {
-            return Ok(Value::Bool(b.is_true()));
-        }
-        if let Ok(i) = obj.cast::<PyInt>() {
-            return Ok(match i.extract::<i64>() {
-                Ok(v) => Value::Int(v),
-                Err(_) => {
-                    let s = i.str()?.to_str()?.to_owned();
-                    self.budget.charge(s.len()).map_err(conv_err)?;
-                    Value::BigInt(s)
-                }
-            });
-        }
-        if let Ok(f) = obj.cast::<PyFloat>() {
-            return Ok(Value::Float(f.value()));
-        }
-        if let Ok(s) = obj.cast::<PyString>() {
-            let s = s.to_str().map_err(|_| {
-                PyRuntimeError::new_err("Cannot convert str to JavaScript: it contains lone surrogates (invalid UTF-16)")
-            })?;
-            self.budget.charge(s.len()).map_err(conv_err)?;
-            return Ok(Value::String(s.to_owned()));
-        }
-        if let Ok(b) = obj.cast::<PyBytes>() {
-            self.budget.charge(b.as_bytes().len()).map_err(conv_err)?;
-            return Ok(Value::Bytes(b.as_bytes().to_vec()));
-        }
-        if let Ok(b) = obj.cast::<PyByteArray>() {
-            self.budget.charge(b.len()).map_err(conv_err)?;
-            return Ok(Value::Bytes(b.to_vec()));
-        }
-        if obj.is_instance_of::<PyMemoryView>() {
-            let b = PyBytes::type_object(obj.py()).call1((obj,))?;
-            let b = b.cast::<PyBytes>()?;
-            self.budget.charge(b.as_bytes().len()).map_err(conv_err)?;
-            return Ok(Value::Bytes(b.as_bytes().to_vec()));
+        if let Some(v) = self.scalar(obj)? {
+            return Ok(v);
         }
         if let Ok(l) = obj.cast::<PyList>() {
             return self.array(obj, l.len(), l.iter(), depth);
@@ -124,29 +93,114 @@ impl<'a> FromPy<'a> {
             return self.array(obj, t.len(), t.iter(), depth);
         }
         if let Ok(d) = obj.cast::<PyDict>() {
-            let id = self.enter(obj)?;
-            let mut out = Vec::with_capacity(d.len());
-            for (k, v) in d.iter() {
-                let Ok(k) = k.cast::<PyString>() else {
-                    return Err(PyRuntimeError::new_err(format!(
-                        "Cannot convert dict to JavaScript: keys must be str, not {}",
-                        k.get_type().name()?
-                    )));
-                };
-                let k = k.to_str()?.to_owned();
-                self.budget.charge(k.len()).map_err(conv_err)?;
-                out.push((k, self.go(&v, depth + 1)?));
-            }
-            self.path.remove(&id);
-            return Ok(Value::Object(out));
+            return self.dict(obj, d, depth);
         }
         if obj.is_instance_of::<PySet>() || obj.is_instance_of::<PyFrozenSet>() {
-            let mut out = Vec::new();
-            for item in obj.try_iter()? {
-                out.push(self.go(&item?, depth + 1)?);
-            }
-            return Ok(Value::Set(out));
+            return self.set(obj, depth);
         }
+        self.other(obj)
+    }
+
+    #[inline(never)]
+    fn scalar(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
+        if obj.is_none() {
+            self.budget.charge(4).map_err(conv_err)?;
+            return Ok(Some(Value::Null));
+        }
+        if obj.is_instance_of::<JsUndefined>() {
+            return Ok(Some(Value::Undefined));
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            self.budget.charge(1).map_err(conv_err)?;
+            return Ok(Some(Value::Bool(b.is_true())));
+        }
+        if let Ok(i) = obj.cast::<PyInt>() {
+            return Ok(Some(match i.extract::<i64>() {
+                Ok(v) => {
+                    self.budget.charge(8).map_err(conv_err)?;
+                    Value::Int(v)
+                }
+                Err(_) => {
+                    let bits: usize = i.call_method0("bit_length")?.extract()?;
+                    self.budget.charge(bits.div_ceil(8)).map_err(conv_err)?;
+                    Value::BigInt(i.str()?.to_str()?.to_owned())
+                }
+            }));
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            self.budget.charge(8).map_err(conv_err)?;
+            return Ok(Some(Value::Float(f.value())));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            let s = s.to_str().map_err(|_| {
+                PyRuntimeError::new_err("Cannot convert str to JavaScript: it contains lone surrogates (invalid UTF-16)")
+            })?;
+            self.budget.py_string(s.len()).map_err(conv_err)?;
+            return Ok(Some(Value::String(s.to_owned())));
+        }
+        if let Ok(b) = obj.cast::<PyBytes>() {
+            self.budget.py_bytes(b.as_bytes().len()).map_err(conv_err)?;
+            return Ok(Some(Value::Bytes(b.as_bytes().to_vec())));
+        }
+        if let Ok(b) = obj.cast::<PyByteArray>() {
+            self.budget.py_bytes(b.len()).map_err(conv_err)?;
+            return Ok(Some(Value::Bytes(b.to_vec())));
+        }
+        if obj.is_instance_of::<PyMemoryView>() {
+            let b = PyBytes::type_object(obj.py()).call1((obj,))?;
+            let b = b.cast::<PyBytes>()?;
+            self.budget.py_bytes(b.as_bytes().len()).map_err(conv_err)?;
+            return Ok(Some(Value::Bytes(b.as_bytes().to_vec())));
+        }
+        Ok(None)
+    }
+
+    #[inline(never)]
+    fn dict(
+        &mut self,
+        obj: &Bound<'_, PyAny>,
+        d: &Bound<'_, PyDict>,
+        depth: usize,
+    ) -> PyResult<Value> {
+        let id = self.enter(obj)?;
+        self.budget.charge(24).map_err(conv_err)?;
+        self.budget
+            .charge(d.len().saturating_mul(16))
+            .map_err(conv_err)?;
+        let mut out = Vec::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            let Ok(k) = k.cast::<PyString>() else {
+                return Err(PyRuntimeError::new_err(format!(
+                    "Cannot convert dict to JavaScript: keys must be str, not {}",
+                    k.get_type().name()?
+                )));
+            };
+            let k = k.to_str()?.to_owned();
+            self.budget.charge(k.len()).map_err(conv_err)?;
+            self.budget.charge(8).map_err(conv_err)?;
+            out.push((k, self.go(&v, depth + 1)?));
+        }
+        self.path.remove(&id);
+        return Ok(Value::Object(out));
+    }
+
+    #[inline(never)]
+    fn set(&mut self, obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+        self.budget.charge(24).map_err(conv_err)?;
+        self.budget
+            .charge(obj.len()?.saturating_mul(8))
+            .map_err(conv_err)?;
+        let mut out = Vec::new();
+        for item in obj.try_iter()? {
+            out.push(self.go(&item?, depth + 1)?);
+        }
+        return Ok(Value::Set(out));
+    }
+
+    #[inline(never)]
+    fn other(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+        // Dates, functions, streams.
+        self.budget.charge(8).map_err(conv_err)?;
         if let Ok(dt) = obj.cast::<PyDateTime>() {
             let py = obj.py();
             let aware = if dt.getattr("tzinfo")?.is_none() {

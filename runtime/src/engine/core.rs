@@ -27,7 +27,7 @@ mod streams;
 mod uncaught;
 
 const TERMINATED_MSG: &str = "Runtime terminated by host request";
-const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
+const HEAP_MSG: &str = crate::engine::handle::HEAP_LIMIT_MSG;
 
 enum TimerPayload<'js> {
     Js {
@@ -150,14 +150,14 @@ pub(crate) fn run(
     shared: Arc<Shared>,
     handle: Weak<Handle>,
     cfg: EngineConfig,
-    ready: Sender<Result<(), String>>,
+    ready: Sender<Result<(), super::StartError>>,
 ) {
     super::handle::mark_engine_thread(&shared);
     let _tstate = host::keep_thread_state();
     let rt = match rquickjs::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = ready.send(Err(format!("cannot create the JS runtime: {e}")));
+            let _ = ready.send(Err(format!("cannot create the JS runtime: {e}").into()));
             return;
         }
     };
@@ -176,7 +176,7 @@ pub(crate) fn run(
             } else {
                 format!("cannot create the JS context: {e}")
             };
-            let _ = ready.send(Err(msg));
+            let _ = ready.send(Err(msg.into()));
             return;
         }
     };
@@ -271,7 +271,7 @@ impl<'js> State<'js> {
         shared: Arc<Shared>,
         handle: Weak<Handle>,
         cfg: &EngineConfig,
-    ) -> Result<Rc<Self>, String> {
+    ) -> Result<Rc<Self>, super::StartError> {
         let builtins = Builtins::new(&ctx).map_err(|e| format!("engine set-up failed: {e}"))?;
         let st = Rc::new(State {
             ctx,
@@ -308,10 +308,7 @@ impl<'js> State<'js> {
             st.shared.set_deadline(None);
             match r {
                 Ok(_) => st.run_jobs(),
-                Err(e) => {
-                    let err = st.error(e);
-                    return Err(format!("bootstrap failed: {}", describe(&err)));
-                }
+                Err(e) => return Err(super::StartError::Bootstrap(st.error(e))),
             }
         }
         if let Some(image) = &cfg.snapshot {
@@ -323,7 +320,8 @@ impl<'js> State<'js> {
                 return Err(format!(
                     "snapshot script {name:?} failed at start-up: {}",
                     describe(&err)
-                ));
+                )
+                .into());
             }
         }
         st.report_rejections();
@@ -447,6 +445,9 @@ impl<'js> State<'js> {
                 obj.set(name, f)?;
             }
             g.set("console", obj)?;
+        } else {
+            // As published: `console` exists either way; disabled, it prints nothing.
+            g.set("console", snapshot::silent_console(&self.ctx)?)?;
         }
         self.install_streams()?;
         Ok(())
@@ -608,6 +609,13 @@ impl<'js> State<'js> {
                 self.module_cancelled(seq);
             }
             Command::BindFunction { name, host, reply } => {
+                // The published library installs the function by evaluating a script:
+                // it counts as one (even when the name is refused).
+                {
+                    let mut s = self.stats.borrow_mut();
+                    s.eval_sync_count += 1;
+                    s.last_execution_kind = Some("eval_sync");
+                }
                 let out = self.running().and_then(|_| {
                     let f = self.host_function(host).map_err(|e| self.error(e))?;
                     self.set_global(&name, f)
@@ -1020,7 +1028,9 @@ impl<'js> State<'js> {
         let ctx = self.ctx.clone();
         let mut vals = Vec::with_capacity(args.len());
         {
-            let mut conv = ToValue::new(self, self.shared.limits);
+            // Arguments of calls into Python are not held to the serialization
+            // limits (as published); only the depth cap keeps the recursion bounded.
+            let mut conv = ToValue::new(self, crate::value::Limits::unlimited());
             for a in args {
                 match conv.convert(a) {
                     Ok(v) => vals.push(v),
@@ -1214,7 +1224,8 @@ impl<'js> State<'js> {
         let (t, i) = self.timers.borrow().counts();
         s.active_timers = t;
         s.active_intervals = i;
-        s.open_resources = (self.functions.borrow().len() + self.promises.borrow().len()) as u64;
+        // Function proxies are not resources in the published library's count.
+        s.open_resources = self.promises.borrow().len() as u64;
         self.stream_stats(&mut s);
         s
     }

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub const RUNNING: u8 = 0;
 pub const TERMINATED: u8 = 1;
 pub const HEAP_LIMIT: u8 = 2;
+/// What calls raise once the heap limit stopped the runtime (the published text).
+pub const HEAP_LIMIT_MSG: &str = "Heap limit exceeded";
 
 pub struct Shared {
     /// 0 = running, TERMINATED, HEAP_LIMIT.

@@ -34,8 +34,22 @@ pub struct EngineConfig {
     pub snapshot: Option<Arc<snapshot::SnapshotImage>>,
 }
 
+/// Why an engine did not start.
+#[derive(Debug)]
+pub enum StartError {
+    Failed(String),
+    /// `bootstrap` threw (or timed out): raised as that error.
+    Bootstrap(crate::command::EngineError),
+}
+
+impl From<String> for StartError {
+    fn from(m: String) -> Self {
+        StartError::Failed(m)
+    }
+}
+
 /// Where the engine reports the outcome of its start-up.
-pub type Ready = crossbeam_channel::Receiver<Result<(), String>>;
+pub type Ready = crossbeam_channel::Receiver<Result<(), StartError>>;
 
 /// Starts an engine thread. Returns its handle and the receiver of its start-up
 /// result (the caller waits on it detached).

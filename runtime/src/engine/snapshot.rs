@@ -235,7 +235,8 @@ fn console_err(e: rquickjs::Error) -> (String, rquickjs::Error) {
     ("console".to_string(), e)
 }
 
-fn silent_console<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+/// A `console` whose methods do nothing.
+pub(crate) fn silent_console<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
     for name in ["log", "info", "debug", "warn", "error"] {
         obj.set(name, Function::new(ctx.clone(), || ())?)?;

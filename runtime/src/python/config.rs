@@ -1,73 +1,111 @@
 //! `RuntimeConfig`.
 
-use crate::engine::snapshot::{self, SnapshotImage};
+use crate::engine::snapshot;
 use crate::engine::EngineConfig;
+use crate::python::args::{cast_err, opt_bool_arg, opt_str_arg, str_arg};
 use crate::python::inspector::{self, InspectorConfig};
-use crate::python::parse_timeout;
+use crate::python::{parse_timeout, parse_timeout_value};
 use crate::value::Limits;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyInt};
+use pyo3::types::{PyBytes, PySequence, PyString};
 use std::sync::Arc;
+use std::time::Duration;
 
-/// Deepest nesting accepted (conversions recurse on the engine thread and the caller's).
-const MAX_DEPTH_CAP: usize = 5000;
-
-/// Settings of a `Runtime` (keyword arguments, each also a property).
+/// Settings of a `Runtime` (arguments, positional or keyword, each also a property).
 ///
-/// Differences from the published (V8) library: `initial_heap_size` is accepted and
-/// validated (requires `max_heap_size`, must be <= it) but has no effect: QuickJS
-/// reserves no initial heap. `inspector` is accepted as a value, but a `Runtime`
-/// built with it raises `NotImplementedError`. `snapshot` is a bytecode image from
-/// `SnapshotBuilder`, verified when assigned; it cannot be combined with `bootstrap`.
+/// Validated like the published library's, with its texts; cross-field rules
+/// (`initial_heap_size` needs `max_heap_size` and must not exceed it, the snapshot's
+/// format) are checked by `Runtime(config)` ("Failed to spawn runtime: ...").
+/// Differences from the published (V8) library: `initial_heap_size` has no effect
+/// (QuickJS reserves no initial heap); a `Runtime` built with `inspector` raises
+/// `NotImplementedError` (this engine has no DevTools protocol); `snapshot` is a
+/// bytecode image from `SnapshotBuilder`.
+///
+/// The field names and order are those of the published library's `repr`.
 #[pyclass(module = "jsrun")]
+#[derive(Debug)]
 pub struct RuntimeConfig {
-    max_heap_size: Option<usize>,
-    initial_heap_size: Option<usize>,
-    bootstrap: Option<String>,
-    timeout: Option<Py<PyAny>>,
-    timeout_dur: Option<std::time::Duration>,
-    /// Whether `console.log/info/debug` (to `sys.stdout`) and `console.warn/error` (to
-    /// `sys.stderr`) exist in the runtime; read-only, default False.
-    #[pyo3(get)]
-    enable_console: bool,
-    inspector: Option<Py<InspectorConfig>>,
-    snapshot: Option<(Py<PyBytes>, Arc<SnapshotImage>)>,
-    max_serialization_depth: usize,
-    max_serialization_bytes: usize,
+    max_heap_size: Option<u64>,
+    initial_heap_size: Option<u64>,
+    execution_timeout: Option<Duration>,
+    bootstrap_script: Option<String>,
+    enable_console: Option<bool>,
+    inspector: Option<InspectorConfig>,
+    snapshot: Option<Vec<u8>>,
+    max_serialization_depth: u64,
+    max_serialization_bytes: u64,
 }
 
-fn positive_int(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<usize>> {
-    let Some(obj) = obj else { return Ok(None) };
-    if obj.is_none() {
-        return Ok(None);
+const TOGETHER_MSG: &str = "snapshot and bootstrap cannot be used together";
+
+/// An unsigned int argument, worded as PyO3 words an argument's `TypeError`.
+fn u64_arg(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<u64> {
+    obj.extract::<u64>().map_err(|e| {
+        let py = obj.py();
+        if e.is_instance_of::<PyTypeError>(py) {
+            PyTypeError::new_err(format!("argument '{arg}': {}", e.value(py)))
+        } else {
+            e
+        }
+    })
+}
+
+fn opt_u64_arg(obj: Option<&Bound<'_, PyAny>>, arg: &str) -> PyResult<Option<u64>> {
+    match obj {
+        Some(o) if !o.is_none() => u64_arg(o, arg).map(Some),
+        _ => Ok(None),
     }
-    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be an int, not {}",
-            obj.get_type().name()?
+}
+
+fn positive(v: u64, what: &str) -> PyResult<u64> {
+    if v == 0 {
+        return Err(PyValueError::new_err(format!(
+            "{what} must be a positive integer"
         )));
     }
-    let v: i128 = obj
-        .extract()
-        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))?;
-    if v <= 0 {
-        return Err(PyValueError::new_err(format!("{what} must be positive")));
+    Ok(v)
+}
+
+/// Snapshot bytes: any bytes-like sequence of ints (read back as `bytes`), not empty.
+fn snapshot_bytes(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    let data = if let Ok(b) = obj.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("Can't extract `str` to `Vec`"));
+    } else if obj.cast::<PySequence>().is_ok() {
+        obj.extract::<Vec<u8>>()?
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "'{}' object cannot be cast as 'Sequence'",
+            obj.get_type().name()?
+        )));
+    };
+    if data.is_empty() {
+        return Err(PyValueError::new_err("Snapshot bytes cannot be empty"));
     }
-    usize::try_from(v)
-        .map(Some)
-        .map_err(|_| PyValueError::new_err(format!("{what} is out of range")))
+    Ok(data)
+}
+
+fn inspector_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<InspectorConfig>> {
+    match obj {
+        Some(o) if !o.is_none() => o
+            .cast::<InspectorConfig>()
+            .map(|i| Some(i.borrow().clone()))
+            .map_err(|_| cast_err(o, "inspector", "InspectorConfig")),
+        _ => Ok(None),
+    }
 }
 
 #[pymethods]
 impl RuntimeConfig {
     #[new]
-    #[pyo3(signature = (*, max_heap_size=None, initial_heap_size=None, bootstrap=None, timeout=None, enable_console=None, inspector=None, snapshot=None, max_serialization_depth=None, max_serialization_bytes=None))]
+    #[pyo3(signature = (max_heap_size=None, initial_heap_size=None, bootstrap=None, timeout=None, enable_console=None, inspector=None, snapshot=None, max_serialization_depth=None, max_serialization_bytes=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         max_heap_size: Option<&Bound<'_, PyAny>>,
         initial_heap_size: Option<&Bound<'_, PyAny>>,
-        bootstrap: Option<String>,
+        bootstrap: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         enable_console: Option<&Bound<'_, PyAny>>,
         inspector: Option<&Bound<'_, PyAny>>,
@@ -75,250 +113,205 @@ impl RuntimeConfig {
         max_serialization_depth: Option<&Bound<'_, PyAny>>,
         max_serialization_bytes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let enable_console = match enable_console {
-            None => false,
-            Some(b) if b.is_instance_of::<PyBool>() => b.extract()?,
-            Some(b) if b.is_none() => false,
-            Some(b) => {
-                return Err(PyTypeError::new_err(format!(
-                    "enable_console must be a bool, not {}",
-                    b.get_type().name()?
-                )))
+        // Arguments first, in order (as PyO3 extracts them), then the rules.
+        let max_heap_size = opt_u64_arg(max_heap_size, "max_heap_size")?;
+        let initial_heap_size = opt_u64_arg(initial_heap_size, "initial_heap_size")?;
+        let bootstrap = opt_str_arg(bootstrap, "bootstrap")?;
+        let enable_console = opt_bool_arg(enable_console, "enable_console", false)?;
+        let inspector = inspector_arg(inspector)?;
+        let depth = opt_u64_arg(max_serialization_depth, "max_serialization_depth")?;
+        let bytes = opt_u64_arg(max_serialization_bytes, "max_serialization_bytes")?;
+        let snapshot = match snapshot {
+            Some(s) if !s.is_none() => {
+                if bootstrap.is_some() {
+                    return Err(PyValueError::new_err(TOGETHER_MSG));
+                }
+                Some(snapshot_bytes(s)?)
             }
+            _ => None,
         };
-        let mut c = RuntimeConfig {
-            max_heap_size: None,
-            initial_heap_size: None,
-            bootstrap: None,
-            timeout: None,
-            timeout_dur: None,
-            enable_console,
-            inspector: None,
-            snapshot: None,
-            max_serialization_depth: 100,
-            max_serialization_bytes: 10 * 1024 * 1024,
-        };
-        c.max_heap_size = positive_int(max_heap_size, "max_heap_size")?;
-        c.initial_heap_size = positive_int(initial_heap_size, "initial_heap_size")?;
-        c.set_timeout(timeout)?;
-        c.set_inspector(inspector)?;
-        c.set_bootstrap(bootstrap)?;
-        c.set_snapshot(snapshot)?;
-        if let Some(d) = positive_int(max_serialization_depth, "max_serialization_depth")? {
-            c.set_max_serialization_depth_value(d)?;
-        }
-        if let Some(b) = positive_int(max_serialization_bytes, "max_serialization_bytes")? {
-            c.max_serialization_bytes = b;
-        }
-        Ok(c)
+        let defaults = Limits::default();
+        Ok(RuntimeConfig {
+            max_heap_size,
+            initial_heap_size,
+            execution_timeout: parse_timeout(timeout)?,
+            bootstrap_script: bootstrap,
+            enable_console: Some(enable_console),
+            inspector,
+            snapshot,
+            max_serialization_depth: match depth {
+                Some(d) => positive(d, "max_serialization_depth")?,
+                None => defaults.max_depth as u64,
+            },
+            max_serialization_bytes: match bytes {
+                Some(b) => positive(b, "max_serialization_bytes")?,
+                None => defaults.max_bytes as u64,
+            },
+        })
     }
 
-    /// Heap limit in bytes, or None (no limit). Going over it terminates the runtime
-    /// (`RuntimeTerminated`, "heap limit").
-    /// Heap limit in bytes, or None (no limit). Going over it terminates the runtime
-    /// (`RuntimeTerminated`, "heap limit").
+    /// Heap limit in bytes, or None (no limit; 0 also means none). Going over it
+    /// terminates the runtime (`RuntimeTerminated`, "Heap limit exceeded").
     #[getter]
-    fn max_heap_size(&self) -> Option<usize> {
+    fn max_heap_size(&self) -> Option<u64> {
         self.max_heap_size
     }
     #[setter]
-    fn set_max_heap_size(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.max_heap_size = positive_int(v, "max_heap_size")?;
+    fn set_max_heap_size(&mut self, bytes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.max_heap_size = Some(u64_arg(bytes, "bytes")?);
         Ok(())
     }
-    /// Validated (needs `max_heap_size`, must be <= it) but no effect: QuickJS has no
-    /// initial heap reservation.
+    /// Checked by `Runtime()` (needs `max_heap_size`, must not exceed it) but no
+    /// effect: QuickJS has no initial heap reservation.
     #[getter]
-    fn initial_heap_size(&self) -> Option<usize> {
+    fn initial_heap_size(&self) -> Option<u64> {
         self.initial_heap_size
     }
     #[setter]
-    fn set_initial_heap_size(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.initial_heap_size = positive_int(v, "initial_heap_size")?;
+    fn set_initial_heap_size(&mut self, bytes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.initial_heap_size = Some(u64_arg(bytes, "bytes")?);
         Ok(())
     }
-    /// JavaScript run once when the runtime starts, or None. Cannot be combined with
-    /// `snapshot`.
     /// JavaScript run once when the runtime starts, or None. Cannot be combined with
     /// `snapshot`.
     #[getter]
     fn bootstrap(&self) -> Option<String> {
-        self.bootstrap.clone()
+        self.bootstrap_script.clone()
     }
     #[setter]
-    fn set_bootstrap(&mut self, v: Option<String>) -> PyResult<()> {
-        if v.is_some() && self.snapshot.is_some() {
-            return Err(PyValueError::new_err(
-                "bootstrap cannot be combined with snapshot",
-            ));
+    fn set_bootstrap(&mut self, source: &Bound<'_, PyAny>) -> PyResult<()> {
+        let source = str_arg(source, "source")?;
+        if self.snapshot.is_some() {
+            return Err(PyValueError::new_err(TOGETHER_MSG));
         }
-        self.bootstrap = v;
+        self.bootstrap_script = Some(source);
         Ok(())
     }
-    /// Default timeout of every evaluation and call, sync and async (seconds as int or
-    /// float, or a `datetime.timedelta`), or None.
-    /// Default timeout of every evaluation and call, sync and async (seconds as int or
-    /// float, or a `datetime.timedelta`), or None.
+    /// Default timeout of every evaluation and call, sync and async, in seconds
+    /// (set as int or float seconds, or a `datetime.timedelta`), or None.
     #[getter]
-    fn timeout(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        self.timeout.as_ref().map(|t| t.clone_ref(py))
+    fn timeout(&self) -> Option<f64> {
+        self.execution_timeout.map(|d| d.as_secs_f64())
     }
     #[setter]
-    fn set_timeout(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.timeout_dur = parse_timeout(v)?;
-        self.timeout = v.filter(|v| !v.is_none()).map(|v| v.clone().unbind());
+    fn set_timeout(&mut self, timeout: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.execution_timeout = Some(parse_timeout_value(timeout)?);
         Ok(())
     }
-    /// An `InspectorConfig` or None. Accepted, but `Runtime` refuses it: this engine
-    /// has no inspector.
+    /// Whether `console.log/info/debug` (to `sys.stdout`) and `console.warn/error` (to
+    /// `sys.stderr`) print; without, `console` exists but is silent. Read-only.
     #[getter]
-    fn inspector(&self, py: Python<'_>) -> Option<Py<InspectorConfig>> {
-        self.inspector.as_ref().map(|t| t.clone_ref(py))
+    fn enable_console(&self) -> bool {
+        self.enable_console.unwrap_or(false)
+    }
+    /// A copy of the `InspectorConfig`, or None. Accepted, but `Runtime` refuses it:
+    /// this engine has no inspector.
+    #[getter]
+    fn inspector(&self, py: Python<'_>) -> PyResult<Option<Py<InspectorConfig>>> {
+        self.inspector
+            .as_ref()
+            .map(|i| Py::new(py, i.clone()))
+            .transpose()
     }
     #[setter]
-    fn set_inspector(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.inspector = match v {
-            None => None,
-            Some(v) if v.is_none() => None,
-            Some(v) => Some(
-                v.cast::<InspectorConfig>()
-                    .map_err(|_| {
-                        PyTypeError::new_err(format!(
-                            "inspector must be an InspectorConfig or None, not {}",
-                            v.get_type()
-                                .name()
-                                .map(|n| n.to_string())
-                                .unwrap_or_default()
-                        ))
-                    })?
-                    .clone()
-                    .unbind(),
-            ),
+    fn set_inspector(&mut self, inspector: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.inspector = inspector_arg(inspector)?;
+        Ok(())
+    }
+    /// Bytes from `SnapshotBuilder.build()`, or None; their format is checked by
+    /// `Runtime()`. Cannot be combined with `bootstrap`.
+    #[getter]
+    fn snapshot<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.snapshot.as_ref().map(|b| PyBytes::new(py, b))
+    }
+    #[setter]
+    fn set_snapshot(&mut self, snapshot: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let data = match snapshot {
+            Some(s) if !s.is_none() => Some(snapshot_bytes(s)?),
+            _ => None,
         };
-        Ok(())
-    }
-    /// Bytes from `SnapshotBuilder.build()`; checked (format, engine, checksum) when
-    /// assigned. Cannot be combined with `bootstrap`.
-    #[getter]
-    fn snapshot(&self, py: Python<'_>) -> Option<Py<PyBytes>> {
-        self.snapshot.as_ref().map(|(b, _)| b.clone_ref(py))
-    }
-    #[setter]
-    fn set_snapshot(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let v = match v {
-            None => None,
-            Some(v) if v.is_none() => None,
-            Some(v) => {
-                let b = v
-                    .cast::<PyBytes>()
-                    .map_err(|_| PyTypeError::new_err("snapshot must be bytes"))?;
-                let image = snapshot::decode(b.as_bytes())
-                    .map_err(|e| PyValueError::new_err(format!("invalid snapshot: {e}")))?;
-                Some((b.clone().unbind(), Arc::new(image)))
-            }
-        };
-        if v.is_some() && self.bootstrap.is_some() {
-            return Err(PyValueError::new_err(
-                "snapshot cannot be combined with bootstrap",
-            ));
+        if data.is_some() && self.bootstrap_script.is_some() {
+            return Err(PyValueError::new_err(TOGETHER_MSG));
         }
-        self.snapshot = v;
+        self.snapshot = data;
         Ok(())
     }
-    /// Deepest nesting a value may have when crossing between Python and JS (default 100).
-    /// Deepest nesting a value may have when crossing between Python and JS (default 100).
+    /// Values may nest fewer levels than this when crossing between Python and JS
+    /// (default 100; the top level is level 0).
     #[getter]
-    fn max_serialization_depth(&self) -> usize {
+    fn max_serialization_depth(&self) -> u64 {
         self.max_serialization_depth
     }
     #[setter]
-    fn set_max_serialization_depth(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        match positive_int(v, "max_serialization_depth")? {
-            Some(d) => self.set_max_serialization_depth_value(d),
-            None => Err(PyTypeError::new_err(
-                "max_serialization_depth must be an int",
-            )),
-        }
+    fn set_max_serialization_depth(&mut self, depth: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.max_serialization_depth =
+            positive(u64_arg(depth, "depth")?, "max_serialization_depth")?;
+        Ok(())
     }
-    /// Most payload bytes a value may carry when crossing between Python and JS
-    /// (default 10 MiB).
-    /// Most payload bytes a value may carry when crossing between Python and JS
-    /// (default 10 MiB).
+    /// Most bytes (the published library's estimate) a value may carry when crossing
+    /// between Python and JS (default 10 MiB).
     #[getter]
-    fn max_serialization_bytes(&self) -> usize {
+    fn max_serialization_bytes(&self) -> u64 {
         self.max_serialization_bytes
     }
     #[setter]
-    fn set_max_serialization_bytes(&mut self, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        match positive_int(v, "max_serialization_bytes")? {
-            Some(b) => {
-                self.max_serialization_bytes = b;
-                Ok(())
-            }
-            None => Err(PyTypeError::new_err(
-                "max_serialization_bytes must be an int",
-            )),
-        }
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "RuntimeConfig(max_heap_size={:?}, timeout={:?}, enable_console={}, max_serialization_depth={}, max_serialization_bytes={})",
-            self.max_heap_size,
-            self.timeout_dur.map(|d| d.as_secs_f64()),
-            if self.enable_console { "True" } else { "False" },
-            self.max_serialization_depth,
-            self.max_serialization_bytes
-        )
-    }
-}
-
-impl RuntimeConfig {
-    fn set_max_serialization_depth_value(&mut self, d: usize) -> PyResult<()> {
-        if d > MAX_DEPTH_CAP {
-            return Err(PyValueError::new_err(format!(
-                "max_serialization_depth must be at most {MAX_DEPTH_CAP}"
-            )));
-        }
-        self.max_serialization_depth = d;
+    fn set_max_serialization_bytes(&mut self, bytes: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.max_serialization_bytes =
+            positive(u64_arg(bytes, "bytes")?, "max_serialization_bytes")?;
         Ok(())
     }
 
+    fn __repr__(&self) -> String {
+        format!("RuntimeConfig({self:?})")
+    }
+}
+
+fn spawn_err(msg: String) -> PyErr {
+    PyRuntimeError::new_err(format!("Failed to spawn runtime: {msg}"))
+}
+
+impl RuntimeConfig {
     /// Checks cross-field rules and builds the engine's configuration.
     pub fn engine_config(&self) -> PyResult<EngineConfig> {
         if let Some(init) = self.initial_heap_size {
             match self.max_heap_size {
                 None => {
-                    return Err(PyValueError::new_err(
-                        "initial_heap_size requires max_heap_size",
+                    return Err(spawn_err(
+                        "initial_heap_size requires max_heap_size to be set as well".into(),
                     ))
                 }
                 Some(max) if init > max => {
-                    return Err(PyValueError::new_err(
-                        "initial_heap_size must be <= max_heap_size",
-                    ))
+                    return Err(spawn_err(format!(
+                        "initial_heap_size ({init}) cannot exceed max_heap_size ({max})"
+                    )))
                 }
                 _ => {}
             }
         }
+        if self.snapshot.is_some() && self.bootstrap_script.is_some() {
+            return Err(PyValueError::new_err(TOGETHER_MSG));
+        }
         if self.inspector.is_some() {
             return Err(inspector::unsupported());
         }
-        if self.snapshot.is_some() && self.bootstrap.is_some() {
-            return Err(PyValueError::new_err(
-                "snapshot cannot be combined with bootstrap",
-            ));
-        }
+        let image = match &self.snapshot {
+            Some(data) => Some(Arc::new(
+                snapshot::decode(data).map_err(|e| spawn_err(format!("invalid snapshot: {e}")))?,
+            )),
+            None => None,
+        };
+        let to_usize = |v: u64| usize::try_from(v).unwrap_or(usize::MAX);
         Ok(EngineConfig {
-            max_heap_size: self.max_heap_size,
-            bootstrap: self.bootstrap.clone(),
-            enable_console: self.enable_console,
+            // 0: no limit (V8 takes it as "the default").
+            max_heap_size: self.max_heap_size.filter(|&m| m > 0).map(to_usize),
+            bootstrap: self.bootstrap_script.clone(),
+            enable_console: self.enable_console.unwrap_or(false),
             limits: Limits {
-                max_depth: self.max_serialization_depth,
-                max_bytes: self.max_serialization_bytes,
+                max_depth: to_usize(self.max_serialization_depth),
+                max_bytes: to_usize(self.max_serialization_bytes),
             },
-            timeout: self.timeout_dur,
-            snapshot: self.snapshot.as_ref().map(|(_, image)| image.clone()),
+            timeout: self.execution_timeout,
+            snapshot: image,
         })
     }
 }

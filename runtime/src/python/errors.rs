@@ -19,7 +19,7 @@ pyo3::create_exception!(
     "The runtime was terminated (host request or heap limit)."
 );
 
-pub const CLOSED_MSG: &str = "Runtime has been shut down (runtime is closed)";
+pub const CLOSED_MSG: &str = "Runtime has been closed";
 
 pub fn closed_err() -> PyErr {
     PyRuntimeError::new_err(CLOSED_MSG)

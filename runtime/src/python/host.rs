@@ -93,9 +93,14 @@ pub fn call(
         }
         match FromPy::new(handle.shared.limits, Some(handle)).convert(&obj) {
             Ok(v) => HostOutcome::Value(v),
+            // A result that cannot cross: a JS TypeError naming the Python error, as
+            // published ("RuntimeError: Size (19 bytes) exceeded ...").
             Err(e) => {
                 let (name, message) = error_parts(py, &e);
-                HostOutcome::Error { name, message }
+                HostOutcome::Error {
+                    name: "TypeError".into(),
+                    message: format!("{name}: {message}"),
+                }
             }
         }
     });

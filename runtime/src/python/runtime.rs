@@ -62,7 +62,7 @@ impl Runtime {
                 "Runtime terminated by host request",
             )),
             _ => Err(RuntimeTerminated::new_err(
-                "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)",
+                crate::engine::handle::HEAP_LIMIT_MSG,
             )),
         }
     }
@@ -380,14 +380,19 @@ impl Runtime {
         Ok(data)
     }
 
-    /// Always `None`: this engine has no inspector (see `InspectorConfig`).
-    fn inspector_endpoints(&self) -> Option<crate::python::inspector::InspectorEndpoints> {
-        None
+    /// Always `None` (this engine has no inspector, see `InspectorConfig`); raises
+    /// once the runtime is closed.
+    fn inspector_endpoints(
+        &self,
+    ) -> PyResult<Option<crate::python::inspector::InspectorEndpoints>> {
+        self.check()?;
+        Ok(None)
     }
 
-    /// True once `close()` has been called (or the runtime was closed at exit).
+    /// True once `close()` has been called (or the runtime was closed at exit), or
+    /// once it was terminated (`terminate()`, heap limit), as published.
     fn is_closed(&self) -> bool {
-        self.handle.is_closed()
+        self.handle.is_closed() || self.handle.shared.state.load(Ordering::Acquire) != RUNNING
     }
 
     /// Stops the engine and joins its thread (detached). Idempotent.
@@ -460,13 +465,39 @@ pub(crate) fn start_engine(py: Python<'_>, cfg: EngineConfig) -> PyResult<Arc<Ha
     let started = recv_detached(detached!(), &ready);
     match started.attached() {
         Ok(Ok(())) => Ok(handle),
-        Ok(Err(msg)) => {
+        Ok(Err(e)) => {
             handle.request_close();
-            Err(PyRuntimeError::new_err(msg))
+            Err(start_err(py, e))
         }
         Err(_) => Err(PyRuntimeError::new_err(
             "the engine thread stopped during start-up",
         )),
+    }
+}
+
+/// A failed start-up as the published library raises it: "Failed to spawn runtime: ..."
+/// (a `bootstrap` that threw: that `JavaScriptError`, its text so prefixed).
+pub(crate) fn start_err(py: Python<'_>, e: engine::StartError) -> PyErr {
+    const PREFIX: &str = "Failed to spawn runtime";
+    match e {
+        engine::StartError::Failed(m) => PyRuntimeError::new_err(format!("{PREFIX}: {m}")),
+        engine::StartError::Bootstrap(e) => {
+            let js_text = match &e {
+                crate::command::EngineError::Js(info) => {
+                    Some(format!("{}: {}", info.name, info.message))
+                }
+                _ => None,
+            };
+            let err = engine_err(py, e);
+            let text = format!(
+                "{PREFIX}: {}",
+                js_text.unwrap_or_else(|| err.value(py).to_string())
+            );
+            if let Ok(args) = pyo3::types::PyTuple::new(py, [text]) {
+                let _ = err.value(py).setattr("args", args);
+            }
+            err
+        }
     }
 }
 

@@ -4,13 +4,14 @@
 use crate::command::{Command, CompiledScript, EngineError};
 use crate::engine::snapshot::{self, Script, SnapshotImage};
 use crate::engine::EngineConfig;
+use crate::python::args::{opt_bool_arg, opt_str_arg, str_arg};
 use crate::python::config::default_engine_config;
 use crate::python::errors::{closed_err, engine_err};
 use crate::python::runtime::{start_engine, Runtime};
 use crate::python::wait::wait_outcome;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::PyBytes;
 use std::sync::{Mutex, MutexGuard};
 
 const BUILT_MSG: &str = "Snapshot already built";
@@ -57,75 +58,9 @@ impl SnapshotBuilder {
             .lock()
             .map_err(|_| PyRuntimeError::new_err("SnapshotBuilder state is poisoned"))
     }
-}
 
-impl Recorded {
-    fn usable(&self) -> PyResult<()> {
-        if self.built {
-            return Err(PyRuntimeError::new_err(BUILT_MSG));
-        }
-        if let Some(why) = &self.broken {
-            return Err(PyRuntimeError::new_err(format!(
-                "SnapshotBuilder cannot be used any more: {why}"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// A script's JS error, its text naming the script.
-fn script_err(py: Python<'_>, name: &str, e: EngineError) -> PyErr {
-    let text = match &e {
-        EngineError::Js(info) => Some(format!(
-            "{}: {} (in snapshot script {name:?})",
-            info.name, info.message
-        )),
-        _ => None,
-    };
-    let err = engine_err(py, e);
-    if let Some(text) = text {
-        if let Ok(args) = PyTuple::new(py, [text]) {
-            let _ = err.value(py).setattr("args", args);
-        }
-    }
-    err
-}
-
-#[pymethods]
-impl SnapshotBuilder {
-    #[new]
-    #[pyo3(signature = (*, bootstrap=None, enable_console=false))]
-    fn new(
-        py: Python<'_>,
-        bootstrap: Option<String>,
-        enable_console: Option<bool>,
-    ) -> PyResult<Self> {
-        let console = enable_console.unwrap_or(false);
-        let cfg = EngineConfig {
-            enable_console: console,
-            ..default_engine_config()
-        };
-        let builder = SnapshotBuilder {
-            engine: Runtime {
-                handle: start_engine(py, cfg)?,
-            },
-            console,
-            recorded: Mutex::new(Recorded {
-                slots: Vec::new(),
-                in_flight: 0,
-                built: false,
-                broken: None,
-            }),
-        };
-        if let Some(src) = bootstrap {
-            builder.execute_script(py, "bootstrap", &src)?;
-        }
-        Ok(builder)
-    }
-
-    /// Compiles and runs ``source`` (a classic script, not a module) now, recording
-    /// its bytecode; errors are raised here, their text naming ``name``.
-    fn execute_script(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
+    /// Compiles and runs `source` now, recording its bytecode.
+    fn run_script(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
         let handle = &self.engine.handle;
         let (seq, index, rx) = {
             let mut rec = self.recorded()?;
@@ -151,10 +86,10 @@ impl SnapshotBuilder {
         let compiled = match out {
             Ok(Ok(c)) => c,
             // A syntax error: nothing ran, nothing to record.
-            Ok(Err(e @ EngineError::Js(_))) => return Err(script_err(py, name, e)),
+            Ok(Err(e @ EngineError::Js(_))) => return Err(engine_err(py, e)),
             Ok(Err(e)) => {
                 rec.broken = Some(format!("script {name:?} was stopped half-way"));
-                return Err(script_err(py, name, e));
+                return Err(engine_err(py, e));
             }
             Err(e) => {
                 rec.broken = Some(format!("script {name:?} was stopped half-way"));
@@ -169,12 +104,73 @@ impl SnapshotBuilder {
         });
         match error {
             None => Ok(()),
-            Some(e @ EngineError::Js(_)) => Err(script_err(py, name, e)),
+            Some(e @ EngineError::Js(_)) => Err(engine_err(py, e)),
             Some(e) => {
                 rec.broken = Some(format!("script {name:?} was stopped half-way"));
-                Err(script_err(py, name, e))
+                Err(engine_err(py, e))
             }
         }
+    }
+}
+
+impl Recorded {
+    fn usable(&self) -> PyResult<()> {
+        if self.built {
+            return Err(PyRuntimeError::new_err(BUILT_MSG));
+        }
+        if let Some(why) = &self.broken {
+            return Err(PyRuntimeError::new_err(format!(
+                "SnapshotBuilder cannot be used any more: {why}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl SnapshotBuilder {
+    #[new]
+    #[pyo3(signature = (bootstrap=None, enable_console=None))]
+    fn new(
+        py: Python<'_>,
+        bootstrap: Option<&Bound<'_, PyAny>>,
+        enable_console: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let bootstrap = opt_str_arg(bootstrap, "bootstrap")?;
+        let console = opt_bool_arg(enable_console, "enable_console", false)?;
+        let cfg = EngineConfig {
+            enable_console: console,
+            ..default_engine_config()
+        };
+        let builder = SnapshotBuilder {
+            engine: Runtime {
+                handle: start_engine(py, cfg)?,
+            },
+            console,
+            recorded: Mutex::new(Recorded {
+                slots: Vec::new(),
+                in_flight: 0,
+                built: false,
+                broken: None,
+            }),
+        };
+        if let Some(src) = bootstrap {
+            builder.run_script(py, "bootstrap", &src)?;
+        }
+        Ok(builder)
+    }
+
+    /// Compiles and runs ``source`` (a classic script, not a module) now, recording
+    /// its bytecode; errors are raised here, their text naming ``name``.
+    fn execute_script(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        source: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let name = str_arg(name, "name")?;
+        let source = str_arg(source, "source")?;
+        self.run_script(py, &name, &source)
     }
 
     /// The snapshot bytes, for ``RuntimeConfig(snapshot=...)``. Once only: the
