@@ -45,13 +45,25 @@ pub type Reply = ReplyTx<Outcome>;
 /// stopped, say) fails its future with the "closed" error.
 pub struct AsyncTarget {
     inner: Option<(Arc<pyo3::Py<pyo3::PyAny>>, pyo3::Py<pyo3::PyAny>)>,
+    /// Put before an error's text (`python::errors::context`).
+    prefix: &'static str,
 }
 
 impl AsyncTarget {
     pub fn new(event_loop: pyo3::Py<pyo3::PyAny>, future: pyo3::Py<pyo3::PyAny>) -> Self {
         AsyncTarget {
             inner: Some((Arc::new(event_loop), future)),
+            prefix: "",
         }
+    }
+
+    pub fn with_prefix(mut self, prefix: &'static str) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    pub fn prefix(&self) -> &'static str {
+        self.prefix
     }
 
     pub fn event_loop(&self) -> Option<&Arc<pyo3::Py<pyo3::PyAny>>> {

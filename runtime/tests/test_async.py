@@ -110,7 +110,7 @@ def test_async_handler_error(rt):
     async def main():
         return await rt.eval_async("fails().then(() => 'no', e => e.name + ':' + e.message)")
 
-    assert run(main()).startswith("KeyError:")
+    assert run(main()) == "TypeError:Python coroutine failed: KeyError: 'missing'"
 
 
 def test_async_callable_object(rt):

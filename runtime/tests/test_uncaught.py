@@ -201,7 +201,7 @@ def test_python_error_inside_timer_callback_is_logged(rt, log):
     rt.eval("setTimeout(function cb() { fail(); }, 0); 0")
     msgs = wait_messages(log)
     assert len(msgs) == 1
-    assert msgs[0].startswith("Uncaught ValueError: nope")
+    assert msgs[0].startswith("Uncaught TypeError: ValueError: nope")
     assert rt.eval("2") == 2
 
 
@@ -218,7 +218,7 @@ def test_unawaited_failing_async_python_handler_is_logged(rt, log):
     asyncio.run(main())
     msgs = wait_messages(log)
     assert len(msgs) == 1
-    assert msgs[0].startswith("Unhandled promise rejection: KeyError: ")
+    assert msgs[0].startswith("Unhandled promise rejection: TypeError: Python coroutine failed: KeyError: ")
 
 
 def test_failing_cancel_of_a_closed_js_stream_is_not_logged(rt, log):

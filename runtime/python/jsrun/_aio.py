@@ -64,7 +64,7 @@ def settle(settler: _t.Any, fut: _t.Any) -> None:
         message = str(exc)
     except Exception:
         message = ""
-    settler.failed(type(exc).__name__, message)
+    settler.failed(type(exc).__qualname__, message)
 
 
 def settle_when_done(fut: _t.Any, settler: _t.Any) -> None:
@@ -128,6 +128,24 @@ def register_op(
     return self._register_op(name, handler, mode, is_coroutine_function(handler))
 
 
+def bind(self: _jsrun.Runtime, func: _t.Any = None, /, *, name: "str | None" = None) -> _t.Any:
+    """Binds ``func`` as ``globalThis[name or func.__name__]`` and returns it; without
+    ``func``, a decorator doing so (texts and checks as the published jsrun)."""
+
+    def register(target: _t.Any) -> _t.Any:
+        binding_name = name if name is not None else getattr(target, "__name__", None)
+        if not binding_name:
+            raise ValueError("A function name is required when binding to JavaScript")
+        self.bind_function(binding_name, target)
+        return target
+
+    if func is None:
+        return register
+    if not callable(func):
+        raise TypeError("runtime.bind expects a callable or to be used as a decorator")
+    return register(func)
+
+
 def put(cls: type, name: str, func: _t.Callable[..., _t.Any]) -> None:
     """Makes ``func`` the method ``name`` of the Rust class ``cls``."""
     func.__name__ = name
@@ -140,5 +158,6 @@ def install() -> None:
     put(_jsrun.Runtime, "eval_async", eval_async)
     put(_jsrun.Runtime, "eval_module_async", eval_module_async)
     put(_jsrun.Runtime, "register_op", register_op)
+    put(_jsrun.Runtime, "bind", bind)
     put(_jsrun.JsFunction, "call_async", call_async)
     put(_jsrun.JsPromise, "__await__", await_promise)

@@ -76,25 +76,26 @@ class Source:
     def _start_next(self, settler: _t.Any) -> None:
         _aio.settle_when_done(self._loop.create_task(self._next()), settler)
 
-    async def _next(self) -> tuple[bool, _t.Any]:
+    # `[done, value]`: a list, as tuples do not convert to JS (as in the published jsrun).
+    async def _next(self) -> list[_t.Any]:
         if self._closed:
-            return (True, None)
+            return [True, None]
         self._task = asyncio.current_task()
         try:
             value = await self._it.__anext__()
         except StopAsyncIteration:
             self._closed = self._finished = True
-            return (True, None)
+            return [True, None]
         except asyncio.CancelledError:
             if self._closed:  # cancelled by close(): the stream just ends
-                return (True, None)
+                return [True, None]
             raise
         except BaseException:
             self._closed = self._finished = True
             raise
         finally:
             self._task = None
-        return (False, value)
+        return [False, value]
 
     def close(self) -> None:
         """Ends the stream and closes the iterator (``aclose()``), from any thread."""

@@ -127,12 +127,35 @@ pub fn js_string(s: &rquickjs::String<'_>) -> Result<String, ConvError> {
                 return Err(unreadable());
             }
             let bytes = std::slice::from_raw_parts(ptr as *const u8, len.assume_init());
-            let out = String::from_utf8_lossy(bytes).into_owned();
+            let out = lossy_wtf8(bytes);
             qjs::JS_FreeCString(ctx, ptr);
             Ok(out)
         },
         Err(e) => Err(ConvError::Other(e.to_string())),
     }
+}
+
+/// QuickJS writes a lone surrogate as its 3-byte (WTF-8) form: each becomes one
+/// U+FFFD, as in the published jsrun (plain lossy UTF-8 decoding would make 3).
+fn lossy_wtf8(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let lone = rest.iter().enumerate().position(|(i, &b)| {
+            b == 0xED
+                && matches!(rest.get(i + 1), Some(0xA0..=0xBF))
+                && matches!(rest.get(i + 2), Some(0x80..=0xBF))
+        });
+        let end = lone.unwrap_or(rest.len());
+        out.push_str(&String::from_utf8_lossy(&rest[..end]));
+        if lone.is_some() {
+            out.push('\u{FFFD}');
+            rest = &rest[end + 3..];
+        } else {
+            rest = &[];
+        }
+    }
+    out
 }
 
 /// `arr.length`. rquickjs' `Array::len` panics from 2**31 on (not an int then).
@@ -286,7 +309,19 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                         let key = key?;
                         let name = js_string(&key.to_js_string()?)?;
                         self.budget.charge(name.len())?;
-                        let item: JsValue = obj.get(key)?;
+                        // A throwing getter: a conversion error naming the property, as
+                        // in the published jsrun (its JS exception is dropped).
+                        let item: JsValue = match obj.get(key) {
+                            Ok(item) => item,
+                            Err(rquickjs::Error::Exception) => {
+                                drop(self.env.ctx().catch());
+                                return Err(ConvError::Other(format!(
+                                    "Failed to get property '{name}'"
+                                ))
+                                .into());
+                            }
+                            Err(e) => return Err(e.into()),
+                        };
                         let val = self.go(item, obj.clone().into_value(), depth + 1)?;
                         out.push((name, val));
                     }

@@ -4,11 +4,11 @@ use crate::engine::Handle;
 use crate::python::function::{JsFunction, JsPromise};
 use crate::python::undefined::{undefined, JsUndefined};
 use crate::value::{Budget, ConvError, HostFn, Limits, Value};
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList,
-    PyMemoryView, PySet, PyString, PyTuple, PyTzInfo,
+    PyMemoryView, PySet, PyString, PyTzInfo,
 };
 use pyo3::PyTypeInfo;
 use std::collections::HashSet;
@@ -25,6 +25,9 @@ pub struct FromPy<'a> {
     handle: Option<&'a Arc<Handle>>,
     /// `bind_object`: callables become host functions.
     allow_callables: bool,
+    /// A handler's result: ints beyond the safe integers become BigInts (elsewhere,
+    /// up to i64, numbers), as in the published jsrun.
+    host_result: bool,
 }
 
 impl<'a> FromPy<'a> {
@@ -34,7 +37,13 @@ impl<'a> FromPy<'a> {
             path: HashSet::new(),
             handle,
             allow_callables: false,
+            host_result: false,
         }
+    }
+
+    pub fn for_host_result(mut self) -> Self {
+        self.host_result = true;
+        self
     }
 
     pub fn with_callables(mut self) -> Self {
@@ -46,10 +55,12 @@ impl<'a> FromPy<'a> {
         self.go(obj, 0)
     }
 
-    fn enter(&mut self, obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    fn enter(&mut self, obj: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
         let id = obj.as_ptr() as usize;
         if !self.path.insert(id) {
-            return Err(conv_err(ConvError::Circular));
+            return Err(PyRuntimeError::new_err(format!(
+                "Circular reference detected while converting Python {what}"
+            )));
         }
         Ok(id)
     }
@@ -62,7 +73,7 @@ impl<'a> FromPy<'a> {
         items: impl Iterator<Item = Bound<'py, PyAny>>,
         depth: usize,
     ) -> PyResult<Value> {
-        let id = self.enter(obj)?;
+        let id = self.enter(obj, "list")?;
         let mut out = Vec::with_capacity(len);
         for item in items {
             out.push(self.go(&item, depth + 1)?);
@@ -85,8 +96,8 @@ impl<'a> FromPy<'a> {
         }
         if let Ok(i) = obj.cast::<PyInt>() {
             return Ok(match i.extract::<i64>() {
-                Ok(v) => Value::Int(v),
-                Err(_) => {
+                Ok(v) if !self.host_result || v.unsigned_abs() < (1u64 << 53) => Value::Int(v),
+                _ => {
                     let s = i.str()?.to_str()?.to_owned();
                     self.budget.charge(s.len()).map_err(conv_err)?;
                     Value::BigInt(s)
@@ -120,16 +131,14 @@ impl<'a> FromPy<'a> {
         if let Ok(l) = obj.cast::<PyList>() {
             return self.array(obj, l.len(), l.iter(), depth);
         }
-        if let Ok(t) = obj.cast::<PyTuple>() {
-            return self.array(obj, t.len(), t.iter(), depth);
-        }
+
         if let Ok(d) = obj.cast::<PyDict>() {
-            let id = self.enter(obj)?;
+            let id = self.enter(obj, "dict")?;
             let mut out = Vec::with_capacity(d.len());
             for (k, v) in d.iter() {
                 let Ok(k) = k.cast::<PyString>() else {
-                    return Err(PyRuntimeError::new_err(format!(
-                        "Cannot convert dict to JavaScript: keys must be str, not {}",
+                    return Err(PyTypeError::new_err(format!(
+                        "'{}' object cannot be cast as 'str'",
                         k.get_type().name()?
                     )));
                 };
@@ -180,7 +189,7 @@ impl<'a> FromPy<'a> {
         if let Some(v) = crate::python::stream::stream_value(obj, self.handle) {
             return v;
         }
-        if self.allow_callables && obj.is_callable() {
+        if self.allow_callables && depth == 0 && obj.is_callable() {
             let name = obj
                 .getattr("__name__")
                 .ok()
@@ -188,14 +197,9 @@ impl<'a> FromPy<'a> {
                 .unwrap_or_else(|| "anonymous".into());
             return Ok(Value::HostFunction(HostFn::new(name, obj.clone().unbind())));
         }
-        let tname = obj
-            .get_type()
-            .name()
-            .map(|n| n.to_string())
-            .unwrap_or_else(|_| "?".into());
-        Err(conv_err(ConvError::Unsupported(format!(
-            "{tname} (cannot be converted to JavaScript)"
-        ))))
+        Err(PyRuntimeError::new_err(
+            "Unsupported Python type for JSValue conversion",
+        ))
     }
 }
 

@@ -26,8 +26,8 @@ mod streams;
 #[path = "uncaught.rs"]
 mod uncaught;
 
-const TERMINATED_MSG: &str = "Runtime terminated by host request";
-const HEAP_MSG: &str = "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)";
+pub(crate) const TERMINATED_MSG: &str = "Terminated by host request";
+pub(crate) const HEAP_MSG: &str = "Heap limit exceeded";
 
 enum TimerPayload<'js> {
     Js {
@@ -403,22 +403,30 @@ impl<'js> State<'js> {
             let weak = self.weak();
             let f = Function::new(
                 self.ctx.clone(),
-                move |ctx: Ctx<'js>, id: JsValue<'js>, args: Rest<JsValue<'js>>| {
+                move |ctx: Ctx<'js>, id: Opt<JsValue<'js>>, args: Rest<JsValue<'js>>| {
                     let Some(st) = weak.upgrade() else {
                         return Err(Exception::throw_internal(&ctx, "runtime closed"));
                     };
-                    let id = id.as_number().unwrap_or(-1.0);
-                    let op = if id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f64 {
-                        st.ops.borrow().get(&(id as u32)).cloned()
-                    } else {
-                        None
+                    // As the published jsrun: the id is read as an i32 (JS ToInt32) and
+                    // looked up as a u32; anything but a number is a TypeError.
+                    let Some(id) = id.0.and_then(|v| v.as_number()) else {
+                        return Err(Exception::throw_type(&ctx, "expected i32"));
                     };
-                    let Some((host, _)) = op else {
-                        return Err(Exception::throw_reference(
+                    let id = to_int32(id) as u32;
+                    let op = st.ops.borrow().get(&id).cloned();
+                    let Some((host, op_async)) = op else {
+                        return Err(Exception::throw_type(
                             &ctx,
-                            &format!("Unknown op id {id}"),
+                            &format!("Unknown Python op id {id}"),
                         ));
                     };
+                    if op_async != is_async {
+                        let kind = if is_async { "asynchronous" } else { "synchronous" };
+                        return Err(Exception::throw_type(
+                            &ctx,
+                            &format!("Op {} is not {kind}", host.name),
+                        ));
+                    }
                     st.call_host(&host, args.0, is_async)
                 },
             )?;
@@ -610,7 +618,7 @@ impl<'js> State<'js> {
             Command::BindFunction { name, host, reply } => {
                 let out = self.running().and_then(|_| {
                     let f = self.host_function(host).map_err(|e| self.error(e))?;
-                    self.set_global(&name, f)
+                    self.set_path(&name, f)
                 });
                 let _ = reply.send(out);
             }
@@ -623,7 +631,7 @@ impl<'js> State<'js> {
                     let limit = self.shared.limits.max_depth;
                     let v = to_js(self, &Value::Object(entries), 0, limit)
                         .map_err(|e| self.error(e))?;
-                    self.set_global(&name, v)
+                    self.merge_global(&name, v)
                 });
                 let _ = reply.send(out);
             }
@@ -648,6 +656,11 @@ impl<'js> State<'js> {
                 let Some(result) = self.module_source_settled(promise_id, result) else {
                     return true;
                 };
+                // An async handler's failure, as the published jsrun reports it to JS.
+                let result = result.map_err(|SettleError { name, message }| SettleError {
+                    message: format!("Python coroutine failed: {name}: {message}"),
+                    name: "TypeError".into(),
+                });
                 let s = self.settlers.borrow_mut().remove(&promise_id);
                 if let (Some((resolve, reject)), Ok(())) = (s, self.running()) {
                     let r = match result {
@@ -725,6 +738,51 @@ impl<'js> State<'js> {
     /// `globalThis[name] = v` (bind_function, bind_object).
     fn set_global(&self, name: &str, v: impl rquickjs::IntoJs<'js>) -> Outcome {
         self.ctx.globals().set(name, v).map_err(|e| self.error(e))?;
+        Ok(Value::Undefined)
+    }
+
+    /// `globalThis.a.b = v` for `name` "a.b" (checked to be identifiers): a missing
+    /// parent is a `TypeError`, as the assignment is in JS.
+    fn set_path(&self, name: &str, v: Function<'js>) -> Outcome {
+        let (parents, last) = match name.rsplit_once('.') {
+            Some((p, l)) => (Some(p), l),
+            None => (None, name),
+        };
+        let mut target: JsValue<'js> = self.ctx.globals().into_value();
+        for part in parents.into_iter().flat_map(|p| p.split('.')) {
+            let next = match target.as_object() {
+                Some(o) => o.get::<_, JsValue>(part).map_err(|e| self.error(e))?,
+                None => JsValue::new_undefined(self.ctx.clone()),
+            };
+            target = next;
+        }
+        match target.as_object() {
+            Some(o) => o.set(last, v).map_err(|e| self.error(e))?,
+            None => {
+                let what = if target.is_null() { "null" } else { "undefined" };
+                let msg = format!("Cannot set properties of {what} (setting '{last}')");
+                return Err(self.error(Exception::throw_type(&self.ctx, &msg)));
+            }
+        }
+        Ok(Value::Undefined)
+    }
+
+    /// `bind_object`: the entries of `v` go onto the object already at
+    /// `globalThis[name]` if there is one (a primitive there ignores them), else `v`
+    /// becomes it.
+    fn merge_global(&self, name: &str, v: JsValue<'js>) -> Outcome {
+        let g = self.ctx.globals();
+        let existing: JsValue = g.get(name).map_err(|e| self.error(e))?;
+        if existing.is_undefined() || existing.is_null() {
+            return self.set_global(name, v);
+        }
+        if let (Some(dst), Some(src)) = (existing.as_object(), v.as_object()) {
+            for key in src.keys::<String>() {
+                let key = key.map_err(|e| self.error(e))?;
+                let value: JsValue = src.get(key.as_str()).map_err(|e| self.error(e))?;
+                dst.set(key.as_str(), value).map_err(|e| self.error(e))?;
+            }
+        }
         Ok(Value::Undefined)
     }
 
@@ -896,7 +954,7 @@ impl<'js> State<'js> {
                 return self.deliver(target, out);
             }
             Some(Err(e)) => {
-                let err = self.error(e);
+                let err = in_promise(self.error(e));
                 self.consume_rejection(&p);
                 return self.deliver(target, Err(err));
             }
@@ -940,7 +998,7 @@ impl<'js> State<'js> {
         };
         let out = match r {
             Ok(v) => self.to_value(v),
-            Err(v) => Err(self.exception_to_error(v)),
+            Err(v) => Err(in_promise(self.exception_to_error(v))),
         };
         self.deliver(target, out);
     }
@@ -1020,8 +1078,24 @@ impl<'js> State<'js> {
         let ctx = self.ctx.clone();
         let mut vals = Vec::with_capacity(args.len());
         {
-            let mut conv = ToValue::new(self, self.shared.limits);
+            // Arguments are not held to max_serialization_bytes (the published jsrun
+            // does not either); the depth limit applies.
+            let limits = crate::value::Limits {
+                max_bytes: usize::MAX,
+                ..self.shared.limits
+            };
+            let mut conv = ToValue::new(self, limits);
             for a in args {
+                // As the published jsrun passes arguments: `null` arrives as
+                // `undefined`, `-0` as the float -0.0.
+                if a.is_null() {
+                    vals.push(Value::Undefined);
+                    continue;
+                }
+                if a.as_float().is_some_and(|f| f == 0.0 && f.is_sign_negative()) {
+                    vals.push(Value::Float(-0.0));
+                    continue;
+                }
                 match conv.convert(a) {
                     Ok(v) => vals.push(v),
                     Err(ToValueError::Conv(e)) => {
@@ -1096,6 +1170,12 @@ impl<'js> State<'js> {
     }
 
     fn make_error(&self, name: &str, message: &str) -> rquickjs::Result<JsValue<'js>> {
+        const BUILTIN: [&str; 6] = ["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError"];
+        if BUILTIN.contains(&name) {
+            // A real instance (`e instanceof TypeError`), called as a function: `TypeError(m)`.
+            let ctor: Function = self.ctx.globals().get(name)?;
+            return ctor.call((message,));
+        }
         let e = Exception::from_message(self.ctx.clone(), message)?;
         e.as_object().set("name", name)?;
         Ok(e.into_value())
@@ -1156,7 +1236,7 @@ impl<'js> State<'js> {
             return e;
         }
         let info = match v.as_object() {
-            Some(obj) if !v.is_function() => {
+            Some(obj) if v.is_error() => {
                 let name = prop_string(obj, "name").unwrap_or_else(|| "Error".into());
                 let message =
                     prop_string(obj, "message").unwrap_or_else(|| display(&self.ctx, v.clone()));
@@ -1170,9 +1250,10 @@ impl<'js> State<'js> {
             _ if (v.is_null() || v.is_undefined()) && self.near_heap_limit() => {
                 return self.heap_limit()
             }
+            // A thrown non-Error: no name; the message as V8 reports it uncaught.
             _ => JsErrorInfo {
-                name: "Error".into(),
-                message: display(&self.ctx, v.clone()),
+                name: String::new(),
+                message: format!("Uncaught {}", uncaught_display(&self.ctx, v.clone())),
                 stack: None,
             },
         };
@@ -1259,6 +1340,43 @@ fn display<'js>(ctx: &Ctx<'js>, v: JsValue<'js>) -> String {
     }
 }
 
+/// A rejected promise's non-Error value, as V8 words it: "Uncaught (in promise) ...".
+fn in_promise(e: EngineError) -> EngineError {
+    match e {
+        EngineError::Js(mut info) if info.name.is_empty() => {
+            if let Some(rest) = info.message.strip_prefix("Uncaught ") {
+                info.message = format!("Uncaught (in promise) {rest}");
+            }
+            EngineError::Js(info)
+        }
+        other => other,
+    }
+}
+
+/// JS `ToInt32` of a number.
+fn to_int32(n: f64) -> i32 {
+    if !n.is_finite() {
+        return 0;
+    }
+    (n.trunc().rem_euclid(4_294_967_296.0) as u64 as u32) as i32
+}
+
+/// V8's text for an uncaught non-Error value: objects as `#<Constructor>`.
+fn uncaught_display<'js>(ctx: &Ctx<'js>, v: JsValue<'js>) -> String {
+    if let Some(obj) = v.as_object() {
+        if !v.is_function() && !v.is_array() {
+            let ctor = obj
+                .get::<_, Object>("constructor")
+                .ok()
+                .and_then(|c| prop_string(&c, "name"))
+                .filter(|n| !n.is_empty());
+            let _ = ctx.catch();
+            return format!("#<{}>", ctor.as_deref().unwrap_or("Object"));
+        }
+    }
+    display(ctx, v)
+}
+
 fn prop_string<'js>(obj: &Object<'js>, key: &str) -> Option<String> {
     match obj.get::<_, JsValue>(key) {
         Ok(v) if v.is_undefined() || v.is_null() => None,
@@ -1272,12 +1390,13 @@ fn prop_string<'js>(obj: &Object<'js>, key: &str) -> Option<String> {
 
 pub(crate) fn describe(e: &EngineError) -> String {
     match e {
+        EngineError::Js(i) if i.name.is_empty() => format!("Error: {}", i.message),
         EngineError::Js(i) => format!("{}: {}", i.name, i.message),
         EngineError::Timeout => "Evaluation timed out".into(),
         EngineError::Terminated(m) => m.clone(),
         EngineError::Interrupted => "Evaluation interrupted".into(),
         EngineError::Conversion(m) => m.clone(),
-        EngineError::Closed => "Runtime has been shut down (closed)".into(),
+        EngineError::Closed => "Runtime has been shut down".into(),
         EngineError::Internal(m) => m.clone(),
     }
 }

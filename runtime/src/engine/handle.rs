@@ -29,6 +29,8 @@ pub struct Shared {
     pub base: Instant,
     next_seq: AtomicU64,
     next_op: AtomicU32,
+    /// Live `JsFunction` proxies (`Runtime._debug_tracked_function_count`).
+    pub live_functions: std::sync::atomic::AtomicUsize,
     pub limits: Limits,
     pub default_timeout: Option<Duration>,
     /// The fork generation that started the engine (a forked child has no engine thread).
@@ -46,7 +48,9 @@ impl Shared {
             deadline_us: AtomicU64::new(0),
             base: Instant::now(),
             next_seq: AtomicU64::new(1),
-            next_op: AtomicU32::new(1),
+            // Op ids count from 0 per runtime, as in the published jsrun.
+            next_op: AtomicU32::new(0),
+            live_functions: std::sync::atomic::AtomicUsize::new(0),
             limits,
             default_timeout,
             fork_generation: fork_generation(),

@@ -12,6 +12,7 @@ mod modules;
 mod timers;
 
 pub use handle::{Handle, Shared};
+pub(crate) use core::{HEAP_MSG, TERMINATED_MSG};
 
 /// See `core::run_inline`: a Python handler's request to its own runtime.
 pub fn run_inline(cmd: crate::command::Command) -> Result<(), crate::command::Command> {

@@ -172,7 +172,7 @@ impl<'js> State<'js> {
     /// `Name: message` and the stack for an error object, `String(v)` for anything
     /// else; `None` for interrupts, which are no JS error.
     fn describe_thrown(&self, v: JsValue<'js>) -> Option<String> {
-        let is_error = v.is_object() && !v.is_function();
+        let is_error = v.is_error();
         match self.exception_to_error(v.clone()) {
             EngineError::Js(info) if is_error => {
                 let mut s = format!("{}: {}", info.name, info.message);
@@ -184,7 +184,13 @@ impl<'js> State<'js> {
                 }
                 Some(s)
             }
-            EngineError::Js(info) => Some(info.message),
+            // A non-Error's message is V8's "Uncaught <value>": the log says that itself.
+            EngineError::Js(info) => Some(
+                info.message
+                    .strip_prefix("Uncaught ")
+                    .map(str::to_owned)
+                    .unwrap_or(info.message),
+            ),
             other => loggable(other),
         }
     }

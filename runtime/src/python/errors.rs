@@ -19,7 +19,19 @@ pyo3::create_exception!(
     "The runtime was terminated (host request or heap limit)."
 );
 
-pub const CLOSED_MSG: &str = "Runtime has been shut down (runtime is closed)";
+pub const CLOSED_MSG: &str = "Runtime has been closed";
+
+/// What the published jsrun puts before an engine error's text, per entry point.
+pub mod context {
+    pub const EVAL: &str = "Evaluation failed: ";
+    pub const CALL: &str = "Function call failed: ";
+    pub const MODULE: &str = "Module evaluation failed: ";
+    pub const OP_REGISTRATION: &str = "Op registration failed: ";
+    pub const BIND_OBJECT: &str = "Failed to bind object: ";
+    pub const STATIC_MODULE: &str = "Failed to add static module: ";
+    pub const STATS: &str = "Failed to obtain runtime stats: ";
+    pub const NONE: &str = "";
+}
 
 pub fn closed_err() -> PyErr {
     PyRuntimeError::new_err(CLOSED_MSG)
@@ -82,24 +94,44 @@ fn v8_style_stack(name: &str, message: &str, stack: &str) -> String {
 }
 
 pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
+    engine_err_in(py, e, context::NONE)
+}
+
+/// An engine error as the exception the caller of entry point `prefix` (a `context`)
+/// sees: `"<prefix><Name>: <message>"`. A thrown non-Error value has no name (`None`).
+pub fn engine_err_in(py: Python<'_>, e: EngineError, prefix: &str) -> PyErr {
     match e {
         EngineError::Js(info) => {
-            let err = JavaScriptError::new_err(format!("{}: {}", info.name, info.message));
+            let shown = if info.name.is_empty() { "Error" } else { &info.name };
+            let text = if info.message.is_empty() {
+                format!("{prefix}{shown}")
+            } else {
+                format!("{prefix}{shown}: {}", info.message)
+            };
+            let err = JavaScriptError::new_err(text);
             let v = err.value(py);
-            let _ = v.setattr("name", &info.name);
+            let name = (!info.name.is_empty()).then_some(info.name.as_str());
+            let _ = v.setattr("name", name);
             let _ = v.setattr("message", &info.message);
-            let _ = v.setattr("stack", info.stack.as_deref().map(|s| v8_style_stack(&info.name, &info.message, s)));
+            let stack = match (&info.stack, name) {
+                (Some(s), Some(n)) => Some(v8_style_stack(n, &info.message, s)),
+                // A thrown non-Error: V8's stack is the "Uncaught ..." text itself.
+                (_, None) => Some(info.message.clone()),
+                (None, Some(_)) => None,
+            };
+            let _ = v.setattr("stack", stack);
             let fr = frames(py, info.stack.as_deref().unwrap_or(""))
                 .map(|l| l.into_any())
                 .unwrap_or_else(|_| PyList::empty(py).into_any());
             let _ = v.setattr("frames", fr);
             err
         }
-        EngineError::Timeout => PyRuntimeError::new_err("Evaluation timed out"),
-        EngineError::Terminated(m) => RuntimeTerminated::new_err(m),
+        EngineError::Timeout => PyRuntimeError::new_err(format!("{prefix}Evaluation timed out")),
+        EngineError::Terminated(m) => RuntimeTerminated::new_err(format!("{prefix}{m}")),
         EngineError::Interrupted => PyKeyboardInterrupt::new_err(()),
-        EngineError::Conversion(m) => PyRuntimeError::new_err(m),
-        EngineError::Closed => closed_err(),
-        EngineError::Internal(m) => PyRuntimeError::new_err(m),
+        EngineError::Conversion(m) => PyRuntimeError::new_err(format!("{prefix}{m}")),
+        EngineError::Closed if prefix.is_empty() => closed_err(),
+        EngineError::Closed => PyRuntimeError::new_err(format!("{prefix}Runtime has been shut down")),
+        EngineError::Internal(m) => PyRuntimeError::new_err(format!("{prefix}{m}")),
     }
 }

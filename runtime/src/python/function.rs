@@ -4,7 +4,7 @@
 use crate::command::{AsyncTarget, Command};
 use crate::convert::python::{to_py, FromPy};
 use crate::engine::Handle;
-use crate::python::errors::{closed_err, engine_err};
+use crate::python::errors::{closed_err, context, engine_err_in};
 use crate::python::host::CancelHook;
 use crate::python::parse_timeout;
 use crate::python::wait::roundtrip;
@@ -29,6 +29,7 @@ pub struct JsFunction {
 
 impl JsFunction {
     pub fn new(handle: Arc<Handle>, id: u64) -> Self {
+        handle.shared.live_functions.fetch_add(1, Ordering::AcqRel);
         JsFunction {
             handle,
             id,
@@ -48,7 +49,9 @@ impl JsFunction {
             return Err(PyRuntimeError::new_err("Function has been closed"));
         }
         if self.handle.is_closed() {
-            return Err(closed_err());
+            return Err(PyRuntimeError::new_err(
+                "Function call failed: Runtime has been shut down",
+            ));
         }
         Ok(())
     }
@@ -62,7 +65,11 @@ impl JsFunction {
     /// Frees the JS function on the engine (once: `close()` or garbage collection).
     fn release(&self) {
         let id = self.id;
-        self.handle.send_once(&self.closed, || Command::ReleaseFunction { id });
+        let shared = &self.handle.shared;
+        self.handle.send_once(&self.closed, || {
+            shared.live_functions.fetch_sub(1, Ordering::AcqRel);
+            Command::ReleaseFunction { id }
+        });
     }
 }
 
@@ -95,7 +102,7 @@ impl JsFunction {
             reply: tx,
         };
         let out = roundtrip(py, &self.handle, seq, cmd, &rx)?;
-        out.map_err(|e| engine_err(py, e))
+        out.map_err(|e| engine_err_in(py, e, context::CALL))
             .and_then(|v| to_py(py, v, &self.handle))
     }
 
@@ -111,7 +118,7 @@ impl JsFunction {
         self.check()?;
         let args = self.args(args)?;
         let id = self.id;
-        start_async(&self.handle, event_loop, future, |seq, target| Command::CallAsync {
+        start_async(&self.handle, event_loop, future, context::CALL, |seq, target| Command::CallAsync {
             seq,
             id,
             args,
@@ -143,10 +150,11 @@ pub fn start_async(
     handle: &Arc<Handle>,
     lp: &Bound<'_, PyAny>,
     fut: &Bound<'_, PyAny>,
+    prefix: &'static str,
     command: impl FnOnce(u64, AsyncTarget) -> Command,
 ) -> PyResult<()> {
     let seq = handle.shared.next_seq();
-    let target = AsyncTarget::new(lp.clone().unbind(), fut.clone().unbind());
+    let target = AsyncTarget::new(lp.clone().unbind(), fut.clone().unbind()).with_prefix(prefix);
     handle.send(command(seq, target)).map_err(|_| closed_err())?;
     let hook = CancelHook { handle: handle.clone(), seq };
     fut.call_method1("add_done_callback", (hook,))?;
@@ -154,14 +162,31 @@ pub fn start_async(
 }
 
 
-/// An awaitable that is already complete (result `None`).
+/// An awaitable that is already complete; its result is `()`, as the published
+/// jsrun's `JsFunction.close()` gives.
 #[pyclass(frozen, module = "jsrun")]
 pub struct Ready;
 
 #[pymethods]
 impl Ready {
-    fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(PyTuple::empty(py).try_iter()?.into_any())
+    fn __await__(&self) -> ReadyIter {
+        ReadyIter
+    }
+}
+
+/// `Ready`'s iterator: finishes at once with the value `()`.
+#[pyclass(frozen, module = "jsrun")]
+pub struct ReadyIter;
+
+#[pymethods]
+impl ReadyIter {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self) -> PyResult<()> {
+        // `StopIteration(())`: the unit converts to the empty tuple.
+        Err(pyo3::exceptions::PyStopIteration::new_err(((),)))
     }
 }
 

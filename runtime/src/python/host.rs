@@ -5,7 +5,7 @@
 use crate::command::{AsyncTarget, Command, Outcome, SettleError};
 use crate::convert::python::{to_py, FromPy};
 use crate::engine::Handle;
-use crate::python::errors::engine_err;
+use crate::python::errors::engine_err_in;
 use crate::value::{HostFn, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -37,6 +37,22 @@ pub(crate) fn error_parts(py: Python<'_>, e: &PyErr) -> (String, String) {
     (name, message)
 }
 
+/// A handler's exception as JS sees it, like the published jsrun: a `TypeError` whose
+/// message is the Python exception as `QualifiedType: text` (a result that cannot be
+/// converted reports the conversion's exception the same way).
+fn handler_error(py: Python<'_>, e: &PyErr) -> HostOutcome {
+    let ty = e
+        .get_type(py)
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "Exception".into());
+    let text = e.value(py).str().map(|s| s.to_string()).unwrap_or_default();
+    HostOutcome::Error {
+        name: "TypeError".into(),
+        message: format!("{ty}: {text}"),
+    }
+}
+
 /// Calls a Python handler for JS, on the engine thread, attached for this call only.
 pub fn call(
     handle: &Arc<Handle>,
@@ -61,10 +77,7 @@ pub fn call(
         for a in args {
             match to_py(py, a, handle) {
                 Ok(o) => pyargs.push(o),
-                Err(e) => {
-                    let (name, message) = error_parts(py, &e);
-                    return HostOutcome::Error { name, message };
-                }
+                Err(e) => return handler_error(py, &e),
             }
         }
         let result = {
@@ -73,10 +86,7 @@ pub fn call(
         };
         let obj = match result {
             Ok(o) => o,
-            Err(e) => {
-                let (name, message) = error_parts(py, &e);
-                return HostOutcome::Error { name, message };
-            }
+            Err(e) => return handler_error(py, &e),
         };
         let is_awaitable = ISAWAITABLE
             .import(py, "inspect", "isawaitable")
@@ -85,18 +95,12 @@ pub fn call(
         if is_awaitable {
             return match schedule(py, handle, &obj, promise_id, event_loop) {
                 Ok(()) => HostOutcome::Scheduled,
-                Err(e) => {
-                    let (name, message) = error_parts(py, &e);
-                    HostOutcome::Error { name, message }
-                }
+                Err(e) => handler_error(py, &e),
             };
         }
-        match FromPy::new(handle.shared.limits, Some(handle)).convert(&obj) {
+        match FromPy::new(handle.shared.limits, Some(handle)).for_host_result().convert(&obj) {
             Ok(v) => HostOutcome::Value(v),
-            Err(e) => {
-                let (name, message) = error_parts(py, &e);
-                HostOutcome::Error { name, message }
-            }
+            Err(e) => handler_error(py, &e),
         }
     });
     r.unwrap_or_else(|| HostOutcome::Unavailable("Python is shutting down".into()))
@@ -219,7 +223,12 @@ impl Drop for Settler {
 impl Settler {
     /// The future's result, converted for JS (a value JS cannot hold is a `TypeError`).
     fn succeeded(&self, py: Python<'_>, value: &Bound<'_, PyAny>) {
-        let converted = FromPy::new(self.handle.shared.limits, Some(&self.handle)).convert(value);
+        let conv = FromPy::new(self.handle.shared.limits, Some(&self.handle));
+        let converted = match self.settles {
+            Settles::Promise(_) => conv.for_host_result(),
+            Settles::StreamItem(_) => conv,
+        }
+        .convert(value);
         self.settle(converted.map_err(|e| SettleError {
             name: "TypeError".into(),
             message: error_parts(py, &e).1,
@@ -242,8 +251,9 @@ impl Settler {
 
 /// Completes an asyncio future from the engine thread: `loop.call_soon_threadsafe`.
 pub fn complete(handle: &Arc<Handle>, target: AsyncTarget, out: Outcome) {
+    let prefix = target.prefix();
     if let Some((lp, fut)) = target.take() {
-        schedule_completion(Some(handle.clone()), lp, fut, out);
+        schedule_completion(Some(handle.clone()), lp, fut, out, prefix);
     }
 }
 
@@ -253,7 +263,7 @@ pub fn fail_target(
     future: Py<PyAny>,
     err: crate::command::EngineError,
 ) {
-    schedule_completion(None, event_loop, future, Err(err));
+    schedule_completion(None, event_loop, future, Err(err), "");
 }
 
 fn schedule_completion(
@@ -261,6 +271,7 @@ fn schedule_completion(
     lp: Arc<Py<PyAny>>,
     fut: Py<PyAny>,
     out: Outcome,
+    prefix: &'static str,
 ) {
     let mut objs = Some((lp, fut));
     if !crate::python::wait::exiting() {
@@ -269,6 +280,7 @@ fn schedule_completion(
             let c = Completion {
                 handle,
                 outcome: Mutex::new(Some(out)),
+                prefix,
             };
             let scheduled = COMPLETE.import(py, "jsrun._aio", "complete").and_then(|complete| {
                 lp.bind(py)
@@ -300,6 +312,7 @@ pub fn release_loop(lp: Arc<Py<PyAny>>) {
 pub struct Completion {
     handle: Option<Arc<Handle>>,
     outcome: Mutex<Option<Outcome>>,
+    prefix: &'static str,
 }
 
 #[pymethods]
@@ -312,7 +325,7 @@ impl Completion {
             Some(h) => to_py(py, v, h),
             None => Ok(py.None().into_bound(py)),
         };
-        Some(match out.map_err(|e| engine_err(py, e)).and_then(convert) {
+        Some(match out.map_err(|e| engine_err_in(py, e, self.prefix)).and_then(convert) {
             Ok(v) => (true, v),
             Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
         })

@@ -5,15 +5,15 @@ use crate::convert::python::{to_py, FromPy};
 use crate::engine::handle::{live_handles, RUNNING, TERMINATED};
 use crate::engine::{self, EngineConfig, Handle};
 use crate::python::config::{default_engine_config, RuntimeConfig};
-use crate::python::errors::{closed_err, engine_err, RuntimeTerminated};
+use crate::python::errors::{closed_err, context, engine_err_in, RuntimeTerminated};
 use crate::python::function::start_async;
 use crate::python::parse_timeout;
 use crate::python::stats::RuntimeStats;
 use crate::python::wait::{recv_detached, roundtrip, run_on_engine_thread, wait_ack, wait_exit};
 use crate::value::{HostFn, Value};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyMapping, PyString};
+use pyo3::types::{PyDict, PyString};
 use pyo3_detach::blocking_detached;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -55,25 +55,25 @@ impl Runtime {
         Ok(())
     }
 
-    fn check_terminated(&self) -> PyResult<()> {
-        match self.handle.shared.state.load(Ordering::Acquire) {
-            RUNNING => Ok(()),
-            TERMINATED => Err(RuntimeTerminated::new_err(
-                "Runtime terminated by host request",
-            )),
-            _ => Err(RuntimeTerminated::new_err(
-                "Runtime terminated: JavaScript heap limit exceeded (max_heap_size)",
-            )),
-        }
+    /// `RuntimeTerminated` once terminated (host request or heap limit), its text after
+    /// the entry point's `prefix` (a `context`).
+    fn check_terminated(&self, prefix: &str) -> PyResult<()> {
+        let reason = match self.handle.shared.state.load(Ordering::Acquire) {
+            RUNNING => return Ok(()),
+            TERMINATED => crate::engine::TERMINATED_MSG,
+            _ => crate::engine::HEAP_MSG,
+        };
+        Err(RuntimeTerminated::new_err(format!("{prefix}{reason}")))
     }
 
     fn ack(
         &self,
         py: Python<'_>,
+        prefix: &str,
         make: impl FnOnce(crate::command::Reply) -> Command,
     ) -> PyResult<Value> {
         self.check()?;
-        self.check_terminated()?;
+        self.check_terminated(prefix)?;
         let (tx, rx) = crate::reply::reply_slot();
         let out = if self.handle.on_engine_thread() {
             run_on_engine_thread(py, make(tx), &rx)?
@@ -81,7 +81,7 @@ impl Runtime {
             self.handle.send(make(tx)).map_err(|_| closed_err())?;
             wait_ack(py, &rx)?
         };
-        out.map_err(|e| engine_err(py, e))
+        out.map_err(|e| engine_err_in(py, e, prefix))
     }
 }
 
@@ -91,13 +91,14 @@ impl Runtime {
     fn request<'py>(
         &self,
         py: Python<'py>,
+        prefix: &str,
         make: impl FnOnce(u64, crate::command::Reply) -> Command,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check()?;
         let seq = self.handle.shared.next_seq();
         let (tx, rx) = crate::reply::reply_slot();
         let out = roundtrip(py, &self.handle, seq, make(seq, tx), &rx)?;
-        out.map_err(|e| engine_err(py, e))
+        out.map_err(|e| engine_err_in(py, e, prefix))
             .and_then(|v| to_py(py, v, &self.handle))
     }
 
@@ -106,10 +107,11 @@ impl Runtime {
         &self,
         event_loop: &Bound<'_, PyAny>,
         future: &Bound<'_, PyAny>,
+        prefix: &'static str,
         make: impl FnOnce(u64, crate::command::AsyncTarget) -> Command,
     ) -> PyResult<()> {
         self.check()?;
-        start_async(&self.handle, event_loop, future, make)
+        start_async(&self.handle, event_loop, future, prefix, make)
     }
 
 
@@ -144,7 +146,7 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.request(py, |seq, reply| Command::Eval {
+        self.request(py, context::EVAL, |seq, reply| Command::Eval {
             seq,
             code: code.to_owned(),
             timeout,
@@ -162,7 +164,7 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
         let timeout = parse_timeout(timeout)?;
-        self.start(event_loop, future, |seq, target| Command::EvalAsync {
+        self.start(event_loop, future, context::EVAL, |seq, target| Command::EvalAsync {
             seq,
             code: code.to_owned(),
             timeout,
@@ -182,7 +184,7 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.request(py, |seq, reply| Command::EvalModule {
+        self.request(py, context::MODULE, |seq, reply| Command::EvalModule {
             seq,
             specifier: specifier.to_owned(),
             timeout,
@@ -200,7 +202,7 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
         let timeout = parse_timeout(timeout)?;
-        self.start(event_loop, future, |seq, target| Command::EvalModuleAsync {
+        self.start(event_loop, future, context::MODULE, |seq, target| Command::EvalModuleAsync {
             seq,
             specifier: specifier.to_owned(),
             timeout,
@@ -213,7 +215,7 @@ impl Runtime {
     /// modules, then to relative resolution against the referrer. `None` removes it.
     fn set_module_resolver(&self, py: Python<'_>, resolver: &Bound<'_, PyAny>) -> PyResult<()> {
         let change = crate::python::modules::resolver(resolver)?;
-        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        self.ack(py, "Failed to set module resolver: ", |reply| Command::ConfigureModules { change, reply })?;
         Ok(())
     }
 
@@ -221,7 +223,7 @@ impl Runtime {
     /// supplies module sources (`None` from it: module not found). `None` removes it.
     fn set_module_loader(&self, py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<()> {
         let change = crate::python::modules::loader(loader)?;
-        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        self.ack(py, "Failed to set module loader: ", |reply| Command::ConfigureModules { change, reply })?;
         Ok(())
     }
 
@@ -229,22 +231,26 @@ impl Runtime {
     /// `static:<name>`). A module already evaluated keeps its first source.
     fn add_static_module(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
         let change = crate::python::modules::static_module(name, source)?;
-        self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
+        self.ack(py, context::STATIC_MODULE, |reply| Command::ConfigureModules { change, reply })?;
         Ok(())
     }
 
     /// Exposes `handler` as `globalThis[name]` (async handlers return promises).
+    /// `name` may be a dotted path to an existing object (`"ns.f"`). Like the published
+    /// jsrun, each bound function takes an op id, and a non-callable handler is accepted
+    /// (calling it from JS throws the Python `TypeError`).
     fn bind_function(
         &self,
         py: Python<'_>,
         name: &str,
         handler: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        if !handler.is_callable() {
-            return Err(PyTypeError::new_err("handler must be callable"));
-        }
+        self.check()?;
+        self.check_terminated(context::OP_REGISTRATION)?;
+        check_binding_name(py, name)?;
+        self.handle.shared.next_op_id();
         let host = HostFn::new(name.to_owned(), handler.clone().unbind());
-        self.ack(py, |reply| Command::BindFunction {
+        self.ack(py, context::OP_REGISTRATION, |reply| Command::BindFunction {
             name: name.to_owned(),
             host,
             reply,
@@ -252,52 +258,26 @@ impl Runtime {
         Ok(())
     }
 
-    /// Decorator or direct call: binds under `name` or `func.__name__`; returns `func`.
-    #[pyo3(signature = (func=None, /, *, name=None))]
-    fn bind(
-        slf: &Bound<'_, Self>,
-        func: Option<&Bound<'_, PyAny>>,
-        name: Option<String>,
-    ) -> PyResult<Py<PyAny>> {
-        let py = slf.py();
-        match func {
-            Some(f) => {
-                let n = match name {
-                    Some(n) => n,
-                    None => f
-                        .getattr("__name__")
-                        .and_then(|n| n.extract::<String>())
-                        .map_err(|_| PyValueError::new_err("cannot infer a name: pass name="))?,
-                };
-                slf.get().bind_function(py, &n, f)?;
-                Ok(f.clone().unbind())
-            }
-            None => Ok(Py::new(
-                py,
-                Binder {
-                    runtime: slf.clone().unbind(),
-                    name,
-                },
-            )?
-            .into_any()),
-        }
-    }
-
-    /// `globalThis[name]` = object of converted values; callables become bound functions.
+    /// `globalThis[name]` gets the dict's entries (an existing object there keeps its
+    /// other properties); callables (top level only) become bound functions.
     fn bind_object(&self, py: Python<'_>, name: &str, mapping: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mapping = mapping
-            .cast::<PyMapping>()
-            .map_err(|_| PyTypeError::new_err("bind_object expects a mapping"))?;
+        let dict = mapping
+            .cast::<PyDict>()
+            .map_err(|_| PyRuntimeError::new_err("bind_object expects a dict with string keys"))?;
         let mut conv = FromPy::new(self.handle.shared.limits, Some(&self.handle)).with_callables();
         let mut entries = Vec::new();
-        for item in mapping.items()?.iter() {
-            let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
-            let k = k
-                .cast::<PyString>()
-                .map_err(|_| PyTypeError::new_err("bind_object keys must be str"))?;
-            entries.push((k.to_str()?.to_owned(), conv.convert(&v)?));
+        for (k, v) in dict.iter() {
+            let k = k.cast::<PyString>().map_err(|_| {
+                let t = k.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+                PyTypeError::new_err(format!("'{t}' object cannot be cast as 'str'"))
+            })?;
+            let value = conv.convert(&v)?;
+            if matches!(value, Value::HostFunction(_)) {
+                self.handle.shared.next_op_id();
+            }
+            entries.push((k.to_str()?.to_owned(), value));
         }
-        self.ack(py, |reply| Command::BindObject {
+        self.ack(py, context::BIND_OBJECT, |reply| Command::BindObject {
             name: name.to_owned(),
             entries,
             reply,
@@ -306,7 +286,7 @@ impl Runtime {
     }
 
     /// `Runtime.register_op` (in `jsrun._aio`, which tells whether `handler` is a
-    /// coroutine function: that is Python code).
+    /// coroutine function: that is Python code). Texts and types as the published jsrun.
     fn _register_op(
         &self,
         py: Python<'_>,
@@ -319,21 +299,23 @@ impl Runtime {
             "sync" => false,
             "async" => true,
             other => {
-                return Err(PyValueError::new_err(format!(
-                    "Invalid mode {other:?}: expected \"sync\" or \"async\""
+                return Err(PyRuntimeError::new_err(format!(
+                    "Invalid mode '{other}', expected 'sync' or 'async'"
                 )))
             }
         };
-        if !handler.is_callable() {
-            return Err(PyTypeError::new_err("handler must be callable"));
+        if coroutine && !is_async {
+            return Err(PyRuntimeError::new_err(
+                "Handler is async but mode='sync'; use mode='async'",
+            ));
         }
-        if coroutine != is_async {
-            return Err(PyValueError::new_err(if is_async {
-                "Invalid mode: mode=\"async\" requires a coroutine function"
-            } else {
-                "Invalid mode: a coroutine function needs mode=\"async\""
-            }));
+        if !coroutine && is_async {
+            return Err(PyRuntimeError::new_err(
+                "Handler is sync but mode='async'; use mode='sync'",
+            ));
         }
+        self.check()?;
+        self.check_terminated(context::OP_REGISTRATION)?;
         let id = self.handle.shared.next_op_id();
         let host = HostFn::new(
             if name.is_empty() {
@@ -343,13 +325,22 @@ impl Runtime {
             },
             handler.clone().unbind(),
         );
-        self.ack(py, |reply| Command::RegisterOp {
+        self.ack(py, context::OP_REGISTRATION, |reply| Command::RegisterOp {
             id,
             host,
             is_async,
             reply,
         })?;
         Ok(id)
+    }
+
+    /// Live `JsFunction` proxies of this runtime (0 once closed); the published
+    /// jsrun's debugging aid, used by tests of code that must not leak them.
+    fn _debug_tracked_function_count(&self) -> usize {
+        if self.handle.is_closed() {
+            return 0;
+        }
+        self.handle.shared.live_functions.load(Ordering::Acquire)
     }
 
     /// The event loop a `PyStreamSource` made now runs its iterator on (the Python
@@ -368,6 +359,7 @@ impl Runtime {
     /// A snapshot of the engine's counters.
     fn get_stats(&self, py: Python<'_>) -> PyResult<RuntimeStats> {
         self.check()?;
+        self.check_terminated(context::STATS)?;
         let (tx, rx) = crate::reply::reply_slot();
         let data = if self.handle.on_engine_thread() {
             run_on_engine_thread(py, Command::Stats { reply: tx }, &rx)?
@@ -385,9 +377,10 @@ impl Runtime {
         None
     }
 
-    /// True once `close()` has been called (or the runtime was closed at exit).
+    /// True once `close()` has been called (or the runtime was closed at exit), and
+    /// once it was terminated (`terminate()`, heap limit): it runs nothing any more.
     fn is_closed(&self) -> bool {
-        self.handle.is_closed()
+        self.handle.is_closed() || self.handle.shared.state.load(Ordering::Acquire) != RUNNING
     }
 
     /// Stops the engine and joins its thread (detached). Idempotent.
@@ -470,18 +463,27 @@ pub(crate) fn start_engine(py: Python<'_>, cfg: EngineConfig) -> PyResult<Arc<Ha
     }
 }
 
-/// `runtime.bind(name=...)` used as a decorator.
-#[pyclass(frozen, module = "jsrun")]
-pub struct Binder {
-    runtime: Py<Runtime>,
-    name: Option<String>,
-}
-
-#[pymethods]
-impl Binder {
-    fn __call__(&self, py: Python<'_>, func: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        Runtime::bind(self.runtime.bind(py), Some(func), self.name.clone())
+/// A name `bind_function` can assign: an identifier, or a dotted path of them. The
+/// published jsrun assigns by evaluating `globalThis.<name> = ...`, so anything else
+/// is a JavaScript `SyntaxError` there; the same error here, without evaluating it.
+fn check_binding_name(py: Python<'_>, name: &str) -> PyResult<()> {
+    let identifier = |part: &str| {
+        let mut chars = part.chars();
+        matches!(chars.next(), Some(c) if c == '_' || c == '$' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c == '$' || c.is_alphanumeric())
+    };
+    if name.split('.').all(identifier) {
+        return Ok(());
     }
+    Err(crate::python::errors::engine_err_in(
+        py,
+        crate::command::EngineError::Js(crate::command::JsErrorInfo {
+            name: "SyntaxError".into(),
+            message: format!("Invalid binding name {name:?}"),
+            stack: None,
+        }),
+        context::EVAL,
+    ))
 }
 
 /// Closes every live runtime (the exit hook), joining each engine thread detached.

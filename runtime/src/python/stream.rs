@@ -86,7 +86,7 @@ impl JsStream {
             return Err(closed_err());
         }
         let id = self.id;
-        start_async(&self.handle, event_loop, future, |seq, target| Command::StreamRead {
+        start_async(&self.handle, event_loop, future, "", |seq, target| Command::StreamRead {
             seq,
             id,
             target,

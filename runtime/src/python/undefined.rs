@@ -32,7 +32,7 @@ impl JsUndefined {
         false
     }
     fn __repr__(&self) -> &'static str {
-        "undefined"
+        "JsUndefined"
     }
     fn __str__(&self) -> &'static str {
         "undefined"

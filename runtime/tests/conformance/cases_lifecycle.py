@@ -146,6 +146,27 @@ def terminate_running_eval(js):
 
 
 @case
+def terminate_from_another_thread(js):
+    rt = js.Runtime()
+    seen = []
+
+    def other():
+        try:
+            rt.terminate()
+            seen.append("terminated")
+        except BaseException as e:  # noqa: BLE001 - the published jsrun panics here
+            seen.append(type(e).__name__)
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join(10)
+    try:
+        return {"thread": seen, "closed": rt.is_closed()}
+    finally:
+        rt.close()
+
+
+@case
 def heap_limit_termination(js):
     rt = js.Runtime(js.RuntimeConfig(max_heap_size=8 * 1024 * 1024))
     r = attempt(rt.eval, "const a = []; while (true) { a.push(new Array(100000).fill(1)); }")
