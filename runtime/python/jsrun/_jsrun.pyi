@@ -18,15 +18,27 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _Timeout = float | int | datetime.timedelta | None
 
 class JavaScriptError(Exception):
-    """An exception thrown by JavaScript."""
+    """Raised when JavaScript code running in the runtime throws an exception.
 
-    name: str
-    message: str
+    ``str(e)`` is ``"<what failed>: <Name>: <message>"`` (``"Evaluation failed: "``,
+    ``"Function call failed: "``, ``"Module evaluation failed: "``).
+
+    Attributes:
+        name: JavaScript error class name (e.g. ``"TypeError"``). ``None`` when
+            non-Error values are thrown.
+        message: Error message string (``"Uncaught <value>"`` for a non-Error).
+        stack: Stack trace string, first line ``Name: message``, if provided.
+        frames: Parsed stack frames with optional ``function_name``, ``file_name``,
+            ``line_number`` and ``column_number`` keys.
+    """
+
+    name: str | None
+    message: str | None
     stack: str | None
     frames: list[dict[str, Any]]
 
 class RuntimeTerminated(RuntimeError):
-    """The runtime was terminated (host request or heap limit)."""
+    """Raised when JavaScript execution is aborted by Runtime.terminate() (or the heap limit)."""
 
 @final
 class JsUndefined:
@@ -185,7 +197,9 @@ class JsFunction:
     def __call__(self, *args: Any, timeout: _Timeout = None) -> Any:
         """The converted result, or a `JsPromise` when the function returned a pending promise."""
     def call_async(self, *args: Any, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
-    def close(self) -> Awaitable[None]: ...
+    def close(self) -> Awaitable[tuple[()]]:
+        """Release the function handle; returns an awaitable (already complete, result
+        ``()``). Later calls raise ``RuntimeError("Function has been closed")``."""
     def _call_async_start(
         self,
         event_loop: asyncio.AbstractEventLoop,
@@ -224,7 +238,7 @@ class PyStreamSource:
 @final
 class Runtime:
     def __new__(cls, config: RuntimeConfig | None = None) -> Self: ...
-    def eval(self, code: str, /, *, timeout: _Timeout = None) -> Any: ...
+    def eval(self, code: str, *, timeout: _Timeout = None) -> Any: ...
     def eval_async(self, code: str, /, *, timeout: _Timeout = None) -> Coroutine[Any, Any, Any]: ...
     def eval_module(self, specifier: str, /, *, timeout: _Timeout = None) -> dict[str, Any]:
         """Loads and evaluates an ES module (waiting for a top-level await); returns its namespace (``default`` included)."""
@@ -238,22 +252,41 @@ class Runtime:
         """``loader(resolved_name)``: the module's source (or an awaitable of it); None = not found."""
     def add_static_module(self, name: str, source: str) -> None:
         """Registers a module importable by the bare ``name`` (resolved as ``static:<name>``)."""
-    def bind_function(self, name: str, handler: Callable[..., Any]) -> None: ...
+    def bind_function(self, name: str, handler: Callable[..., Any]) -> None:
+        """Expose ``handler`` as ``globalThis[name]`` (``name`` may be a dotted path to an
+        existing object). Takes an op id; a handler's exception reaches JS as a
+        ``TypeError`` with the message ``"PythonType: text"``."""
     @overload
     def bind(self, func: _F, /, *, name: str | None = None) -> _F: ...
     @overload
     def bind(self, func: None = None, /, *, name: str | None = None) -> Callable[[_F], _F]: ...
-    def bind_object(self, name: str, mapping: Mapping[str, Any]) -> None: ...
+    def bind_object(self, name: str, obj: Mapping[str, Any]) -> None:
+        """Put the dict's entries on ``globalThis[name]`` (top-level callables become
+        functions, each taking an op id)."""
     def register_op(
         self, name: str, handler: Callable[..., Any], /, *, mode: Literal["sync", "async"] = "sync"
-    ) -> int: ...
+    ) -> int:
+        """Register a host op; JS calls it as ``__host_op_sync__(id, ...args)`` (or
+        ``__host_op_async__`` for ``mode="async"``, which needs a coroutine function).
+
+        Returns:
+            The op id: 0, 1, ... per runtime (bound functions take ids too).
+
+        Raises:
+            RuntimeError: an invalid ``mode``, or one that does not suit ``handler``.
+        """
+    def _debug_tracked_function_count(self) -> int:
+        """Live ``JsFunction`` proxies of this runtime (0 once it is closed)."""
     def stream_from_async_iterable(self, iterable: AsyncIterable[Any]) -> PyStreamSource:
         """Wrap `iterable` so JavaScript reads it as a `ReadableStream`; needs a running event loop."""
     def get_stats(self) -> RuntimeStats: ...
     def inspector_endpoints(self) -> InspectorEndpoints | None: ...
-    def is_closed(self) -> bool: ...
+    def is_closed(self) -> bool:
+        """True once closed, and once terminated (``terminate()`` or the heap limit)."""
     def close(self) -> None: ...
-    def terminate(self) -> None: ...
+    def terminate(self) -> None:
+        """Stop running JavaScript at once (from any thread) and prevent future execution:
+        later calls raise ``RuntimeTerminated`` ("... Terminated by host request")."""
     def __enter__(self) -> Runtime: ...
     def __exit__(self, *args: object) -> bool: ...
     def _eval_async_start(

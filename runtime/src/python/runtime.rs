@@ -138,7 +138,7 @@ impl Runtime {
     }
 
     /// Evaluates `code` synchronously and returns the converted completion value.
-    #[pyo3(signature = (code, /, *, timeout=None))]
+    #[pyo3(signature = (code, *, timeout=None))]
     fn eval<'py>(
         &self,
         py: Python<'py>,
@@ -260,8 +260,8 @@ impl Runtime {
 
     /// `globalThis[name]` gets the dict's entries (an existing object there keeps its
     /// other properties); callables (top level only) become bound functions.
-    fn bind_object(&self, py: Python<'_>, name: &str, mapping: &Bound<'_, PyAny>) -> PyResult<()> {
-        let dict = mapping
+    fn bind_object(&self, py: Python<'_>, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<()> {
+        let dict = obj
             .cast::<PyDict>()
             .map_err(|_| PyRuntimeError::new_err("bind_object expects a dict with string keys"))?;
         let mut conv = FromPy::new(self.handle.shared.limits, Some(&self.handle)).with_callables();

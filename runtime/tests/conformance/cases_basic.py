@@ -23,3 +23,15 @@ def eval_after_close(js):
     rt = js.Runtime()
     rt.close()
     return {"closed": rt.is_closed(), "eval": attempt(rt.eval, "1")}
+
+
+@case
+def eval_code_keyword(js):
+    with js.Runtime() as rt:
+        return attempt(lambda: rt.eval(code="2 * 21"))
+
+
+@case
+async def eval_async_code_keyword(js):
+    with js.Runtime() as rt:
+        return await rt.eval_async(code="Promise.resolve(5)")

@@ -471,3 +471,11 @@ def module_bind_function_and_object(js):
         return js.eval("[mod_add(1, 2), mod_cfg.v]")
     finally:
         js.close_default_runtime()
+
+
+@case
+def bind_keywords(js):
+    with js.Runtime() as rt:
+        rt.bind_function(name="f", handler=lambda: 1)
+        rt.bind_object(name="o", obj={"v": 2})
+        return rt.eval("[f(), o.v]")

@@ -489,3 +489,10 @@ def register_after_terminate(js):
         return attempt(rt.register_op, "x", lambda: 1)
     finally:
         rt.close()
+
+
+@case
+def register_op_keywords(js):
+    # name and handler are positional-only (the binding layer's text: type only).
+    with js.Runtime() as rt:
+        return type_only(attempt(lambda: rt.register_op(name="kw", handler=lambda: "kw", mode="sync")))
