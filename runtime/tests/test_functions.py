@@ -198,7 +198,11 @@ def test_register_op_modes(rt):
     with pytest.raises(RuntimeError, match="^Handler is sync but mode='async'; use mode='sync'$"):
         rt.register_op("x", lambda: 1, mode="async")
     op = rt.register_op("co", co, mode="async")
-    assert op == 0  # ids count from 0 per runtime; the failed registrations took none
+    with jsrun.Runtime() as own:  # ids count from 0 per runtime; failed registrations take none
+        for bad in ("weird", "async"):
+            with pytest.raises(RuntimeError):
+                own.register_op("x", lambda: 1, mode=bad)
+        assert [own.register_op("a", lambda: 1), own.register_op("b", co, mode="async")] == [0, 1]
 
     async def main():
         return await rt.eval_async(f"__host_op_async__({op}, 5).then(v => v + 1)")

@@ -314,7 +314,11 @@ impl<'e, 'js, E: JsEnv<'js>> ToValue<'e, 'js, E> {
                         let item: JsValue = match obj.get(key) {
                             Ok(item) => item,
                             Err(rquickjs::Error::Exception) => {
-                                drop(self.env.ctx().catch());
+                                let thrown = self.env.ctx().catch();
+                                if thrown.is_uncatchable_error() {
+                                    // An interrupt (timeout, terminate): it stays one.
+                                    return Err(self.env.ctx().throw(thrown).into());
+                                }
                                 return Err(ConvError::Other(format!(
                                     "Failed to get property '{name}'"
                                 ))

@@ -166,3 +166,17 @@ fn user_code_does_not_take_part_in_type_checks() {
     assert_eq!(stray, None);
     assert_eq!(out.as_deref(), Ok("Object([])"), "a plain object");
 }
+
+#[test]
+fn a_throwing_getter_is_a_conversion_error_naming_it() {
+    let (out, stray) = convert("({ get bad() { throw new Error('inside') } })");
+    assert_eq!(stray, None);
+    assert_eq!(out, Err("conv: Failed to get property 'bad'".into()));
+}
+
+#[test]
+fn each_lone_surrogate_is_one_replacement_character() {
+    converts_to("'a\\ud800b'", "String(\"a\u{FFFD}b\")");
+    converts_to("'\\udc00\\ud800'", "String(\"\u{FFFD}\u{FFFD}\")");
+    converts_to("'\\ud83d\\ude00'", "String(\"\u{1F600}\")");
+}
