@@ -15,6 +15,14 @@ pub struct JsErrorInfo {
     pub stack: Option<String>,
 }
 
+impl JsErrorInfo {
+    /// A thrown value that is no Error object: no name and no stack (an Error whose
+    /// name is "" has a stack).
+    pub fn is_non_error(&self) -> bool {
+        self.name.is_empty() && self.stack.is_none()
+    }
+}
+
 /// Why a command failed.
 #[derive(Debug, Clone)]
 pub enum EngineError {

@@ -38,8 +38,9 @@ def test_undefined_singleton():
     assert str(u) == "undefined"
     assert jsrun.eval("undefined") is u
     assert isinstance(u, jsrun.JsUndefined)
-    with pytest.raises(TypeError):
+    with pytest.raises(RuntimeError, match="^JsUndefined is a singleton; use jsrun.undefined$"):
         jsrun.JsUndefined()
+    assert repr(u) == "JsUndefined"
 
 
 def test_js_error_attributes(rt):

@@ -4,7 +4,7 @@ use crate::engine::Handle;
 use crate::python::function::{JsFunction, JsPromise};
 use crate::python::undefined::{undefined, JsUndefined};
 use crate::value::{Budget, ConvError, HostFn, Limits, Value};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDateTime, PyDelta, PyDict, PyFloat, PyFrozenSet, PyInt, PyList,
@@ -197,10 +197,28 @@ impl<'a> FromPy<'a> {
                 .unwrap_or_else(|| "anonymous".into());
             return Ok(Value::HostFunction(HostFn::new(name, obj.clone().unbind())));
         }
+        // Anything else a float can be made of (`__float__`, `__index__`: Decimal,
+        // Fraction, NumPy scalars) is a number, as in the published jsrun.
+        if let Ok(f) = obj.extract::<f64>() {
+            return Ok(Value::Float(f));
+        }
         Err(PyRuntimeError::new_err(
             "Unsupported Python type for JSValue conversion",
         ))
     }
+}
+
+/// The proleptic Gregorian year of day `days` since 1970-01-01 (H. Hinnant's
+/// `civil_from_days`).
+fn year_of_day(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
 }
 
 fn epoch(py: Python<'_>) -> PyResult<Bound<'_, PyDateTime>> {
@@ -257,8 +275,10 @@ pub fn to_py<'py>(py: Python<'py>, v: Value, handle: &Arc<Handle>) -> PyResult<B
                 ((rest_ms % 1000) * 1000) as i32,
                 true,
             )?;
+            // Past datetime's years 1..=9999: Python's own error for such a year, as
+            // the published jsrun raises it.
             epoch(py)?.call_method1("__add__", (delta,)).map_err(|_| {
-                PyRuntimeError::new_err("Cannot convert Date to datetime: out of datetime's range")
+                PyValueError::new_err(format!("year {} is out of range", year_of_day(days as i64)))
             })?
         }
         Value::Function(id) => Bound::new(py, JsFunction::new(handle.clone(), id))?.into_any(),

@@ -1241,6 +1241,8 @@ impl<'js> State<'js> {
                 let message =
                     prop_string(obj, "message").unwrap_or_else(|| display(&self.ctx, v.clone()));
                 let stack = prop_string(obj, "stack");
+                // Keeps an Error named "" apart from a thrown non-Error.
+                let stack = stack.or_else(|| name.is_empty().then(String::new));
                 JsErrorInfo {
                     name,
                     message,
@@ -1343,7 +1345,7 @@ fn display<'js>(ctx: &Ctx<'js>, v: JsValue<'js>) -> String {
 /// A rejected promise's non-Error value, as V8 words it: "Uncaught (in promise) ...".
 fn in_promise(e: EngineError) -> EngineError {
     match e {
-        EngineError::Js(mut info) if info.name.is_empty() => {
+        EngineError::Js(mut info) if info.is_non_error() => {
             if let Some(rest) = info.message.strip_prefix("Uncaught ") {
                 info.message = format!("Uncaught (in promise) {rest}");
             }
@@ -1390,7 +1392,7 @@ fn prop_string<'js>(obj: &Object<'js>, key: &str) -> Option<String> {
 
 pub(crate) fn describe(e: &EngineError) -> String {
     match e {
-        EngineError::Js(i) if i.name.is_empty() => format!("Error: {}", i.message),
+        EngineError::Js(i) if i.is_non_error() => format!("Error: {}", i.message),
         EngineError::Js(i) => format!("{}: {}", i.name, i.message),
         EngineError::Timeout => "Evaluation timed out".into(),
         EngineError::Terminated(m) => m.clone(),

@@ -83,6 +83,8 @@ fn v8_style_stack(name: &str, message: &str, stack: &str) -> String {
     let frames = stack.trim_end();
     let header = if message.is_empty() {
         name.to_string()
+    } else if name.is_empty() {
+        message.to_string()
     } else {
         format!("{name}: {message}")
     };
@@ -102,7 +104,8 @@ pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
 pub fn engine_err_in(py: Python<'_>, e: EngineError, prefix: &str) -> PyErr {
     match e {
         EngineError::Js(info) => {
-            let shown = if info.name.is_empty() { "Error" } else { &info.name };
+            let non_error = info.is_non_error();
+            let shown = if non_error { "Error" } else { &info.name };
             let text = if info.message.is_empty() {
                 format!("{prefix}{shown}")
             } else {
@@ -110,7 +113,7 @@ pub fn engine_err_in(py: Python<'_>, e: EngineError, prefix: &str) -> PyErr {
             };
             let err = JavaScriptError::new_err(text);
             let v = err.value(py);
-            let name = (!info.name.is_empty()).then_some(info.name.as_str());
+            let name = (!non_error).then_some(info.name.as_str());
             let _ = v.setattr("name", name);
             let _ = v.setattr("message", &info.message);
             let stack = match (&info.stack, name) {

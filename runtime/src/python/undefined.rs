@@ -1,6 +1,6 @@
 //! `jsrun.undefined`: the only `JsUndefined`.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
@@ -24,8 +24,8 @@ pub fn undefined(py: Python<'_>) -> &Bound<'_, JsUndefined> {
 impl JsUndefined {
     #[new]
     fn py_new() -> PyResult<Self> {
-        Err(PyTypeError::new_err(
-            "JsUndefined cannot be instantiated; use jsrun.undefined",
+        Err(PyRuntimeError::new_err(
+            "JsUndefined is a singleton; use jsrun.undefined",
         ))
     }
     fn __bool__(&self) -> bool {

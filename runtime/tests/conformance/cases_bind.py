@@ -479,3 +479,13 @@ def bind_keywords(js):
         rt.bind_function(name="f", handler=lambda: 1)
         rt.bind_object(name="o", obj={"v": 2})
         return rt.eval("[f(), o.v]")
+
+
+@case
+def bind_async_handler_in_sync_eval(js):
+    async def later():
+        return 1
+
+    with js.Runtime() as rt:
+        rt.bind_function("later", later)
+        return rt.eval("(() => { const p = later(); return [typeof p, p instanceof Promise]; })()")

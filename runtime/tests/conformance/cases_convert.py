@@ -274,3 +274,94 @@ def round_trip_undefined(js):
     with js.Runtime() as rt:
         ident = rt.eval("(v) => v")
         return [type(ident(js.undefined)).__name__, bool(js.undefined), repr(js.undefined)]
+
+
+@case
+def py_numeric_like(js):
+    import decimal
+    import enum
+    import fractions
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Ratio(float):
+        pass
+
+    with js.Runtime() as rt:
+        return [through_js(rt, v) for v in (decimal.Decimal("1.5"), fractions.Fraction(1, 4), Level.HIGH, Ratio(2.5))]
+
+
+@case
+def py_subclasses(js):
+    import collections
+
+    class Text(str):
+        pass
+
+    class Items(list):
+        pass
+
+    class Table(dict):
+        pass
+
+    with js.Runtime() as rt:
+        probe = "(v) => [typeof v, Array.isArray(v), JSON.stringify(v)]"
+        return [through_js(rt, v, probe) for v in (Text("x"), Items([1]), Table(a=1), collections.OrderedDict(b=2))]
+
+
+@case
+def py_date_and_time_unsupported(js):
+    with js.Runtime() as rt:
+        out = []
+        for v in (datetime.date(2020, 1, 1), datetime.time(1, 2)):
+            r = attempt(rt.eval("(v) => 1"), v)
+            out.append([r.type, r.message] if isinstance(r, Raised) else r)
+        return out
+
+
+@case
+def py_int64_edges(js):
+    with js.Runtime() as rt:
+        return [through_js(rt, v) for v in (2**63 - 1, -(2**63), 2**64 - 1, 2**63)]
+
+
+@case
+def py_undefined_inside_containers(js):
+    with js.Runtime() as rt:
+        probe = "(v) => [v.length === undefined ? typeof v.a : typeof v[0]]"
+        return [through_js(rt, [js.undefined], probe), through_js(rt, {"a": js.undefined}, probe)]
+
+
+@case
+def js_dates_edges(js):
+    with js.Runtime() as rt:
+        out = []
+        for c in ("new Date(-1)", "new Date(1.5)", "new Date(8.64e15)", "new Date(-8.64e15)", "new Date(Date.UTC(9999, 11, 31))"):
+            r = attempt(rt.eval, c)
+            out.append([r.type, r.message] if isinstance(r, Raised) else r)
+        return out
+
+
+@case
+def js_boxed_and_exotic_objects(js):
+    with js.Runtime() as rt:
+        return [rt.eval(c) for c in ("new Number(5)", "new String('s')", "new Boolean(false)", "(function () { return arguments; })(1, 2)", "new WeakMap()", "(function* () {})()", "new Int32Array([1, 2])", "new DataView(new ArrayBuffer(2))", "[new Error('x')]")]
+
+
+@case
+def js_object_keys(js):
+    with js.Runtime() as rt:
+        return [rt.eval(c) for c in ("({b: 1, 2: 'x', a: 2, 1: 'y'})", "Object.create({inherited: 1}, {own: {value: 2, enumerable: true}})", "Object.defineProperty({}, 'hidden', {value: 1})", "Object.assign(Object.create(null), {a: 1})", "const arr = [1, 2]; arr.extra = 5; arr")]
+
+
+@case
+def js_nested_undefined_and_numbers(js):
+    with js.Runtime() as rt:
+        return [rt.eval("({a: undefined, b: [undefined, null]})"), rt.eval("[-0, 0.5, 1e300, 2**64, -(2**63)]")]
+
+
+@case
+def undefined_singleton(js):
+    return [attempt(js.JsUndefined), hash(js.undefined) == hash(js.undefined), js.undefined == None,  # noqa: E711
+            js.undefined == js.undefined, str(js.undefined)]

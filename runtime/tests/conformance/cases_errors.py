@@ -231,3 +231,41 @@ def error_repr_args(js):
             rt.eval("throw new Error('boom')")
         except js.JavaScriptError as e:
             return [len(e.args), e.args[0]]
+
+
+@case
+def error_named_empty(js):
+    with js.Runtime() as rt:
+        return js_error(rt, "const e = new Error('m'); e.name = ''; throw e")
+
+
+@case
+def error_message_with_newline_and_aggregate(js):
+    with js.Runtime() as rt:
+        agg = js_error(rt, "throw new AggregateError([new Error('x')], 'agg')")
+        return [js_error(rt, "throw new Error('a\\nb')")["str"], agg["name"], agg["str"]]
+
+
+@case
+def error_extra_attributes(js):
+    with js.Runtime() as rt:
+        try:
+            rt.eval("throw Object.assign(new TypeError('t', {cause: 'c'}), {code: 'E1'})")
+        except js.JavaScriptError as e:
+            return [hasattr(e, "code"), hasattr(e, "cause"), e.__cause__ is None, hasattr(e, "errors")]
+
+
+@case
+def function_error_attributes(js):
+    with js.Runtime() as rt:
+        fn = rt.eval("() => { throw new Error('in fn'); }")
+        try:
+            fn()
+        except js.JavaScriptError as e:
+            return [str(e), e.name, e.message, (e.stack or "").splitlines()[:1]]
+
+
+@case
+def javascript_error_constructed_by_hand(js):
+    e = js.JavaScriptError("by hand")
+    return [str(e), e.args, hasattr(e, "name")]

@@ -185,3 +185,23 @@ def function_not_callable_with_bad_arg(js):
         f = rt.eval("(x) => x")
         r = attempt(f, object())
         return r.type
+
+
+@case
+def call_keyword_argument(js):
+    with js.Runtime() as rt:
+        return attempt(lambda: rt.eval("(a) => a")(a=1))
+
+
+@case
+def proxy_identity_and_truth(js):
+    with js.Runtime() as rt:
+        g = rt.eval("() => 1")
+        return [g == g, hash(g) == hash(g), bool(g), [hasattr(g, n) for n in ("__call__", "call_async", "close", "name", "length")]]
+
+
+@case
+def method_from_object(js):
+    with js.Runtime() as rt:
+        obj = rt.eval("({v: 7, get() { return 'called'; }})")
+        return obj["get"]()

@@ -496,3 +496,36 @@ def register_op_keywords(js):
     # name and handler are positional-only (the binding layer's text: type only).
     with js.Runtime() as rt:
         return type_only(attempt(lambda: rt.register_op(name="kw", handler=lambda: "kw", mode="sync")))
+
+
+@case
+def async_op_in_sync_eval(js):
+    async def later():
+        return 1
+
+    with js.Runtime() as rt:
+        op = rt.register_op("later", later, mode="async")
+        return rt.eval(f"typeof __host_op_async__({op})")
+
+
+@case
+def result_int_keys_and_sets(js):
+    with js.Runtime() as rt:
+        a = rt.register_op("ik", lambda: {1: "a"})
+        b = rt.register_op("st", lambda: {1, 2})
+        c = rt.register_op("bt", lambda: True)
+        d = rt.register_op("un", lambda: js.undefined)
+        return [js_catch(rt, f"__host_op_sync__({a})"), rt.eval(f"__host_op_sync__({b}) instanceof Set"),
+                rt.eval(f"typeof __host_op_sync__({c})"), rt.eval(f"typeof __host_op_sync__({d})")]
+
+
+@case
+def result_datetimes(js):
+    tz = __import__("datetime").timezone(__import__("datetime").timedelta(hours=2))
+    dt = __import__("datetime").datetime
+    with js.Runtime() as rt:
+        a = rt.register_op("naive", lambda: dt(2020, 1, 1, 12))
+        b = rt.register_op("aware", lambda: dt(2020, 1, 1, 12, tzinfo=tz))
+        c = rt.register_op("date", lambda: __import__("datetime").date(2020, 1, 1))
+        return [rt.eval(f"__host_op_sync__({a}).toISOString()"), rt.eval(f"__host_op_sync__({b}).toISOString()"),
+                js_catch(rt, f"__host_op_sync__({c})")]
