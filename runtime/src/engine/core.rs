@@ -554,7 +554,7 @@ impl<'js> State<'js> {
                     |s| s.stats.borrow_mut().eval_async_count += 1,
                     seq,
                     timeout,
-                    |s| s.eval_raw(&code).map_err(|e| s.error(e)).map(|v| (v, ())),
+                    |s| s.eval_named(&code, "<eval_async>").map_err(|e| s.error(e)).map(|v| (v, ())),
                 );
                 self.start_async(seq, timeout, target, r.map(|(v, _)| v));
             }
@@ -833,11 +833,22 @@ impl<'js> State<'js> {
     }
 
     fn eval_raw(&self, code: &str) -> rquickjs::Result<JsValue<'js>> {
-        let cached = self.compiled.borrow().get(code).cloned();
+        self.eval_named(code, "<eval>")
+    }
+
+    /// Evaluates `code` as the script `name` (`<eval>`, or `<eval_async>` as the
+    /// published jsrun names `eval_async`'s code in stack traces).
+    fn eval_named(&self, code: &str, name: &str) -> rquickjs::Result<JsValue<'js>> {
+        let key = if name == "<eval>" {
+            std::borrow::Cow::Borrowed(code)
+        } else {
+            std::borrow::Cow::Owned(format!("{name}\0{code}"))
+        };
+        let cached = self.compiled.borrow().get(key.as_ref()).cloned();
         let script = match cached {
             Some(s) => s,
             None => {
-                let s = super::bytecode::compile(&self.ctx, "<eval>", code)?;
+                let s = super::bytecode::compile(&self.ctx, name, code)?;
                 if code.len() <= COMPILE_CACHE_MAX_SOURCE.min(self.compiled_budget) {
                     let mut c = self.compiled.borrow_mut();
                     let bytes = self.compiled_bytes.get() + code.len();
@@ -846,7 +857,7 @@ impl<'js> State<'js> {
                         self.compiled_bytes.set(0);
                     }
                     self.compiled_bytes.set(self.compiled_bytes.get() + code.len());
-                    c.insert(code.into(), s.clone());
+                    c.insert(key.into_owned().into(), s.clone());
                 }
                 s
             }

@@ -80,7 +80,21 @@ fn frames<'py>(py: Python<'py>, stack: &str) -> PyResult<Bound<'py, PyList>> {
 /// QuickJS's `stack` holds only the `at ...` lines; V8's (which callers of the
 /// published library read) starts with `Name: message`.
 fn v8_style_stack(name: &str, message: &str, stack: &str) -> String {
-    let frames = stack.trim_end();
+    // An unnamed frame is `at <eval> (file:line:col)` in QuickJS, `at file:line:col` in V8.
+    let frames: Vec<String> = stack
+        .trim_end()
+        .lines()
+        .map(|line| {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            match line.trim_start().strip_prefix("at ").and_then(|r| r.split_once(" (")) {
+                Some((func, loc)) if func.starts_with('<') && func.ends_with('>') && loc.ends_with(')') => {
+                    format!("{indent}at {}", &loc[..loc.len() - 1])
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect();
+    let frames = frames.join("\n");
     let header = if message.is_empty() {
         name.to_string()
     } else if name.is_empty() {

@@ -269,3 +269,36 @@ def function_error_attributes(js):
 def javascript_error_constructed_by_hand(js):
     e = js.JavaScriptError("by hand")
     return [str(e), e.args, hasattr(e, "name")]
+
+
+def frames_without_columns(e):
+    """Frames as recorded: the column is where each engine points in the line, so left out."""
+    return [{k: v for k, v in f.items() if k != "column_number"} for f in e.frames]
+
+
+@case
+def error_frames_eval(js):
+    with js.Runtime() as rt:
+        try:
+            rt.eval("function inner() { throw new Error('deep'); }\nfunction outer() { inner(); }\nouter()")
+        except js.JavaScriptError as e:
+            return frames_without_columns(e)
+
+
+@case
+def error_frames_function_call(js):
+    with js.Runtime() as rt:
+        f = rt.eval("(function named(x) { throw new TypeError('t' + x) })")
+        try:
+            f(1)
+        except js.JavaScriptError as e:
+            return [frames_without_columns(e), (e.stack or "").splitlines()[:1]]
+
+
+@case
+async def error_frames_eval_async(js):
+    with js.Runtime() as rt:
+        try:
+            await rt.eval_async("(async () => { await 0; throw new RangeError('r') })()")
+        except js.JavaScriptError as e:
+            return [frames_without_columns(e), (e.stack or "").splitlines()[:1]]
