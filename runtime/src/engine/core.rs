@@ -36,6 +36,7 @@ enum TimerPayload<'js> {
     },
     AsyncDeadline {
         seq: u64,
+        after: Duration,
     },
 }
 
@@ -976,7 +977,7 @@ impl<'js> State<'js> {
         if let Some(t) = timeout {
             self.timers
                 .borrow_mut()
-                .add(t, false, TimerPayload::AsyncDeadline { seq });
+                .add(t, false, TimerPayload::AsyncDeadline { seq, after: t });
         }
         let (w1, w2) = (self.weak(), self.weak());
         let on_ok = Function::new(self.ctx.clone(), move |v: JsValue<'js>| {
@@ -1044,9 +1045,17 @@ impl<'js> State<'js> {
             let due = self.timers.borrow_mut().pop_due(now);
             let Some((id, timer)) = due else { return };
             match &timer.payload {
-                TimerPayload::AsyncDeadline { seq } => {
+                TimerPayload::AsyncDeadline { seq, after } => {
                     let p = self.pending.borrow_mut().remove(seq);
                     match p {
+                        // `eval_async`'s promise outlived its timeout: the published text.
+                        Some(Waiter::Async(target)) if target.prefix() == crate::python::errors::context::EVAL => {
+                            let msg = format!(
+                                "Evaluation timed out after {}ms (promise still pending)",
+                                after.as_millis()
+                            );
+                            self.deliver(Waiter::Async(target), Err(EngineError::Internal(msg)))
+                        }
                         Some(target) => self.deliver(target, Err(EngineError::Timeout)),
                         None => self.module_timed_out(*seq),
                     }
@@ -1177,7 +1186,7 @@ impl<'js> State<'js> {
     pub(super) fn arm_deadline(&self, seq: u64, after: Duration) {
         self.timers
             .borrow_mut()
-            .add(after, false, TimerPayload::AsyncDeadline { seq });
+            .add(after, false, TimerPayload::AsyncDeadline { seq, after });
     }
 
     fn make_error(&self, name: &str, message: &str) -> rquickjs::Result<JsValue<'js>> {

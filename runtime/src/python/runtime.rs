@@ -88,18 +88,27 @@ impl Runtime {
 impl Runtime {
     /// A synchronous request: sends the command (or runs it inline on the engine
     /// thread), waits detached, converts the answer.
+    /// `sync_eval_limit`: the timeout of a sync `eval`, which the published jsrun's
+    /// timeout text names.
     fn request<'py>(
         &self,
         py: Python<'py>,
         prefix: &str,
+        sync_eval_limit: Option<std::time::Duration>,
         make: impl FnOnce(u64, crate::command::Reply) -> Command,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check()?;
         let seq = self.handle.shared.next_seq();
         let (tx, rx) = crate::reply::reply_slot();
         let out = roundtrip(py, &self.handle, seq, make(seq, tx), &rx)?;
-        out.map_err(|e| engine_err_in(py, e, prefix))
-            .and_then(|v| to_py(py, v, &self.handle))
+        out.map_err(|e| match (e, sync_eval_limit) {
+            (crate::command::EngineError::Timeout, Some(limit)) => PyRuntimeError::new_err(format!(
+                "{prefix}Sync evaluation timed out after {}ms",
+                limit.as_millis()
+            )),
+            (e, _) => engine_err_in(py, e, prefix),
+        })
+        .and_then(|v| to_py(py, v, &self.handle))
     }
 
     /// An async request: its future on the running loop.
@@ -146,7 +155,8 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.request(py, context::EVAL, |seq, reply| Command::Eval {
+        let limit = timeout.or(self.handle.shared.default_timeout);
+        self.request(py, context::EVAL, limit, |seq, reply| Command::Eval {
             seq,
             code: code.to_owned(),
             timeout,
@@ -184,7 +194,7 @@ impl Runtime {
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = parse_timeout(timeout)?;
-        self.request(py, context::MODULE, |seq, reply| Command::EvalModule {
+        self.request(py, context::MODULE, None, |seq, reply| Command::EvalModule {
             seq,
             specifier: specifier.to_owned(),
             timeout,

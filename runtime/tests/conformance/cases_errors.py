@@ -302,3 +302,17 @@ async def error_frames_eval_async(js):
             await rt.eval_async("(async () => { await 0; throw new RangeError('r') })()")
         except js.JavaScriptError as e:
             return [frames_without_columns(e), (e.stack or "").splitlines()[:1]]
+
+
+@case
+def eval_timeout_config_message(js):
+    with js.Runtime(js.RuntimeConfig(timeout=0.05)) as rt:
+        r = attempt(rt.eval, "while (true) {}")
+        return [r.type, r.message]
+
+
+@case
+async def eval_async_timeout_pending_message(js):
+    with js.Runtime() as rt:
+        r = await attempt_async(rt.eval_async("new Promise(() => {})", timeout=0.05))
+        return [r.type, r.message]
