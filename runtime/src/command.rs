@@ -20,8 +20,10 @@ pub struct JsErrorInfo {
 pub enum EngineError {
     /// JS threw.
     Js(JsErrorInfo),
-    /// The per-evaluation timeout expired.
+    /// The per-evaluation timeout expired (while JS ran).
     Timeout,
+    /// The per-evaluation timeout expired while waiting for a promise to settle.
+    PendingTimeout,
     /// The runtime was terminated (host request or heap limit): text of the reason.
     Terminated(String),
     /// The caller asked to stop this evaluation (Ctrl-C).

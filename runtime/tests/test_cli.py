@@ -30,9 +30,10 @@ def test_undefined_prints_nothing():
     assert (r.returncode, r.stdout) == (0, "")
 
 
-def test_promise_is_awaited():
+def test_promise_is_not_awaited():
+    # As the published jsrun's CLI (a sync eval): a promise prints as {}.
     r = cli("-c", "new Promise(r => setTimeout(() => r('late'), 20))")
-    assert (r.returncode, r.stdout) == (0, "late\n")
+    assert (r.returncode, r.stdout) == (0, "{}\n")
 
 
 def test_file(tmp_path):
@@ -51,37 +52,37 @@ def test_javascript_error():
     r = cli("-c", "function f() { throw new RangeError('bad value') }\nf()")
     assert r.returncode == 1
     assert r.stdout == ""
+    assert r.stderr.startswith("JavaScript Error: ")
     assert "RangeError: bad value" in r.stderr
-    assert "at f" in r.stderr  # the stack follows
 
 
-def test_rejected_promise():
+def test_rejected_promise_is_not_awaited():
     r = cli("-c", "Promise.reject(new TypeError('nope'))")
-    assert r.returncode == 1
-    assert "TypeError: nope" in r.stderr
+    assert (r.returncode, r.stdout, r.stderr) == (0, "{}\n", "")
 
 
 def test_missing_file(tmp_path):
     r = cli(str(tmp_path / "missing.js"))
     assert r.returncode == 1
-    assert "missing.js" in r.stderr
+    assert r.stderr == f"Error: File '{tmp_path / 'missing.js'}' not found\n"
 
 
 def test_usage_errors():
     r = cli()
     assert r.returncode == 2 and "usage" in r.stderr
+    assert r.stderr.splitlines()[-1] == "python -m jsrun: error: Must specify either -c or a file argument"
     r = cli("-c", "1", "file.js")
     assert r.returncode == 2
+    assert r.stderr.splitlines()[-1] == "python -m jsrun: error: Cannot specify both -c and a file argument"
 
 
 def test_help():
     r = cli("--help")
     assert r.returncode == 0
-    assert "-c" in r.stdout and "FILE" in r.stdout
+    assert "-c COMMAND, --command COMMAND" in r.stdout and "file" in r.stdout
 
 
 def test_console_flag():
-    assert cli("-c", "typeof console").stdout == "undefined\n"
     r = cli("--console", "-c", "console.log('hi'); console.error('oops'); 7")
     assert (r.stdout, r.stderr) == ("hi\n7\n", "oops\n")
 

@@ -42,14 +42,13 @@ from . import _aio, _streams
 _aio.install()
 _streams.install()
 
+# The published jsrun's names (JsPromise and PyStreamSource are importable too).
 __all__ = [
     "Runtime",
     "RuntimeConfig",
     "RuntimeStats",
     "JsFunction",
-    "JsPromise",
     "JsStream",
-    "PyStreamSource",
     "JsUndefined",
     "JavaScriptError",
     "RuntimeTerminated",
@@ -143,7 +142,7 @@ def close_default_runtime() -> None:
     if entry is None:
         return
     if entry.owner is not _current_owner():
-        raise RuntimeError("the default runtime belongs to another task or thread; it cannot be closed from here")
+        raise RuntimeError("Default runtime can only be closed from its owner context.")
     _default.set(None)
     entry.runtime.close()
 

@@ -1,28 +1,28 @@
 """Command line: ``python -m jsrun -c CODE`` or ``python -m jsrun FILE`` (``-`` = stdin).
 
-Evaluates the code in a fresh runtime (a returned promise is awaited) and prints
-``str()`` of the result, nothing for ``undefined``. Errors go to stderr with exit
-status 1: a JavaScript exception as ``JavaScript Error: Name: message`` followed by
-its stack; exit status 2 for usage errors, 130 for Ctrl-C.
+As the published jsrun's: evaluates the code synchronously in a fresh runtime and
+prints ``str()`` of the result, nothing for ``undefined``. Errors go to stderr with
+exit status 1 (``JavaScript Error: ...`` for a JavaScript exception, ``Error: ...``
+otherwise); exit status 2 for usage errors. Beyond it: ``--console``, ``--timeout``,
+``-`` for stdin, and 130 for Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from typing import Any
+from pathlib import Path
 
 from ._jsrun import JavaScriptError, Runtime, RuntimeConfig, undefined
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
+        description="Execute JavaScript code using jsrun",
         prog="python -m jsrun",
-        description="Evaluate JavaScript (QuickJS-NG) and print the result.",
     )
-    p.add_argument("-c", "--command", dest="command", metavar="CODE", help="JavaScript code to evaluate")
-    p.add_argument("file", nargs="?", metavar="FILE", help="JavaScript file to evaluate ('-' reads stdin)")
+    p.add_argument("-c", "--command", dest="command", help="Execute JavaScript code from command line")
+    p.add_argument("file", nargs="?", help="JavaScript file to execute")  # ('-' reads stdin)
     p.add_argument(
         "--console",
         action="store_true",
@@ -32,47 +32,46 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _source(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str:
-    if args.command is not None and args.file is not None:
-        parser.error("Cannot specify both -c and a file argument")
-    if args.command is not None:
-        return str(args.command)
-    if args.file is None:
-        parser.error("Must specify either -c or a file argument")
-    if args.file == "-":
-        return sys.stdin.read()
-    try:
-        with open(args.file, encoding="utf-8") as f:
-            return f.read()
-    except OSError as e:
-        print(f"Error: cannot read {args.file!r}: {e.strerror or e}", file=sys.stderr)
-        raise SystemExit(1) from None
-
-
-async def _run(code: str, console: bool, timeout: float | None) -> Any:
-    with Runtime(RuntimeConfig(enable_console=console)) as rt:
-        return await rt.eval_async(code, timeout=timeout)
+def _config(args: argparse.Namespace) -> RuntimeConfig:
+    kwargs = {}
+    if args.console:
+        kwargs["enable_console"] = True
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    return RuntimeConfig(**kwargs)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    code = _source(args, parser)
+    if args.command and args.file:
+        parser.error("Cannot specify both -c and a file argument")
+    if not args.command and not args.file:
+        parser.error("Must specify either -c or a file argument")
     try:
-        result = asyncio.run(_run(code, args.console, args.timeout))
+        with Runtime(_config(args)) as rt:
+            if args.command:
+                code = args.command
+            elif args.file == "-":
+                code = sys.stdin.read()
+            else:
+                file_path = Path(args.file)
+                if not file_path.exists():
+                    print(f"Error: File '{file_path}' not found", file=sys.stderr)
+                    return 1
+                code = file_path.read_text(encoding="utf-8")
+            result = rt.eval(code)
+            if result is not undefined:
+                print(result)
     except JavaScriptError as e:
-        # The stack starts with "Name: message" (as V8's does); the frames follow.
-        stack = getattr(e, "stack", None)
-        print(f"JavaScript Error: {stack.rstrip() if stack else e}", file=sys.stderr)
+        print(f"JavaScript Error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # noqa: BLE001 - the CLI reports any failure
         print(f"Error: {e}", file=sys.stderr)
         return 1
-    if result is not undefined:
-        print(result)
     return 0
 
 

@@ -75,14 +75,39 @@ def settle_when_done(fut: _t.Any, settler: _t.Any) -> None:
 # ------------------------------------------------------------------ public methods
 
 
+# How a timeout that expired is worded (the published jsrun's texts), by operation.
+_TIMED_OUT = {
+    "eval": ("Evaluation failed: Async evaluation timed out after {ms}ms",
+             "Evaluation failed: Evaluation timed out after {ms}ms (promise still pending)"),
+    "module": ("Module evaluation failed: Module evaluation timed out after {ms}ms",) * 2,
+    "call": ("Function call failed: Function call timed out after {ms}ms",) * 2,
+}
+_RUNNING_TIMEOUT = "Evaluation timed out"
+_PENDING_TIMEOUT = "Evaluation timed out (promise still pending)"
+
+
+async def drive_timed(kind: str, ms: "int | None", start: _t.Callable[..., _t.Any], *args: _t.Any) -> _t.Any:
+    """:func:`drive`, with an expired ``timeout=`` reported as the published jsrun does."""
+    try:
+        return await drive(start, *args)
+    except RuntimeError as exc:
+        if ms is None or type(exc) is not RuntimeError:
+            raise
+        message = str(exc)
+        if message not in (_RUNNING_TIMEOUT, _PENDING_TIMEOUT):
+            raise
+        worded = _TIMED_OUT[kind][message == _PENDING_TIMEOUT].format(ms=ms)
+        raise RuntimeError(worded) from None
+
+
 def eval_async(self: _jsrun.Runtime, code: str, /, *, timeout: _Timeout = None) -> _t.Any:
     """Evaluates ``code``; a coroutine that resolves with the value, awaiting a promise.
 
     A non-promise value resolves at once. Cancelling the coroutine cancels the
     evaluation (or the wait for its promise).
     """
-    _jsrun._check_timeout(timeout)
-    return drive(self._eval_async_start, code, timeout)
+    ms = _jsrun._check_timeout(timeout)
+    return drive_timed("eval", ms, self._eval_async_start, code, timeout)
 
 
 def eval_module_async(self: _jsrun.Runtime, specifier: str, /, *, timeout: _Timeout = None) -> _t.Any:
@@ -92,14 +117,14 @@ def eval_module_async(self: _jsrun.Runtime, specifier: str, /, *, timeout: _Time
     Top-level await is allowed; awaitable loader results are awaited on the caller's
     event loop. Cancelling it cancels the evaluation.
     """
-    _jsrun._check_timeout(timeout)
-    return drive(self._eval_module_async_start, specifier, timeout)
+    ms = _jsrun._check_timeout(timeout)
+    return drive_timed("module", ms, self._eval_module_async_start, specifier, timeout)
 
 
 def call_async(self: _jsrun.JsFunction, *args: _t.Any, timeout: _Timeout = None) -> _t.Any:
     """Calls the function; a coroutine that awaits a returned promise."""
-    _jsrun._check_timeout(timeout)
-    return drive(self._call_async_start, args, timeout)
+    ms = _jsrun._check_timeout(timeout)
+    return drive_timed("call", ms, self._call_async_start, args, timeout)
 
 
 def await_promise(promise: _t.Any) -> _t.Generator[_t.Any, None, _t.Any]:

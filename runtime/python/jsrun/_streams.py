@@ -13,10 +13,10 @@ async def next_chunk(self: _jsrun.JsStream) -> _t.Any:
     # `_read_start(loop, fut)` sends the read; `fut` gives `[done, value]`.
     loop, fut = _aio.new_future()
     if not self._read_start(loop, fut):  # the JsStream was closed
-        raise StopAsyncIteration
+        raise StopAsyncIteration("Stream closed")
     done, value = await fut
     if done:
-        raise StopAsyncIteration
+        raise StopAsyncIteration("Stream closed")
     return value
 
 
@@ -48,15 +48,19 @@ class Source:
     thread. All iterator state is only touched on the loop's thread.
     """
 
-    __slots__ = ("_it", "_loop", "_task", "_closed", "_finished", "_closer")
+    __slots__ = ("_it", "_setup_error", "_loop", "_task", "_closed", "_finished", "_closer")
 
     def __init__(self, iterable: _t.Any, loop: asyncio.AbstractEventLoop) -> None:
-        aiter = getattr(type(iterable), "__aiter__", None)
-        if aiter is None:
-            raise TypeError(
-                f"stream_from_async_iterable() expects an async iterable, not {type(iterable).__name__}"
-            )
-        self._it = aiter(iterable)
+        # As in the published jsrun, anything is accepted here; what is not an async
+        # iterable fails the first read in JS ("Failed to get __aiter__: ...").
+        self._it: _t.Any = None
+        self._setup_error: "str | None" = None
+        try:
+            self._it = type(iterable).__aiter__(iterable)
+        except Exception as exc:  # noqa: BLE001 - reported to the JS reader
+            if isinstance(exc, AttributeError):
+                exc = AttributeError(f"'{type(iterable).__name__}' object has no attribute '__aiter__'")
+            self._setup_error = f"Failed to get __aiter__: {type(exc).__name__}: {exc}"
         self._loop = loop
         self._task: asyncio.Task[_t.Any] | None = None
         self._closed = False  # no more items will be asked for
@@ -79,6 +83,9 @@ class Source:
     async def _next(self) -> tuple[bool, _t.Any]:
         if self._closed:
             return (True, None)
+        if self._setup_error is not None:
+            self._closed = self._finished = True
+            raise TypeError(self._setup_error)
         self._task = asyncio.current_task()
         try:
             value = await self._it.__anext__()
@@ -89,6 +96,10 @@ class Source:
             if self._closed:  # cancelled by close(): the stream just ends
                 return (True, None)
             raise
+        except Exception as exc:
+            # The JS reader gets a TypeError worded as the published jsrun's.
+            self._closed = self._finished = True
+            raise TypeError(f"Python stream errored: {type(exc).__name__}: {exc}") from exc
         except BaseException:
             self._closed = self._finished = True
             raise

@@ -513,7 +513,7 @@ impl<'js> State<'js> {
                     |s| {
                         s.eval_raw(&code)
                             .map_err(|e| s.error(e))
-                            .and_then(|v| s.finish_sync(v))
+                            .and_then(|v| s.finish_eval(v))
                     },
                 );
                 let _ = reply.send(out);
@@ -827,7 +827,18 @@ impl<'js> State<'js> {
         out
     }
 
-    /// A sync caller's answer: settled promises are unwrapped, pending ones handed out.
+    /// A sync `eval`'s answer. As in the published jsrun, a promise (settled or not) is
+    /// an object without properties, `{}` (its rejection is handled: nobody hears of
+    /// it); `eval_async` is what waits for promises.
+    fn finish_eval(&self, v: JsValue<'js>) -> Outcome {
+        if let Some(p) = v.as_promise() {
+            self.consume_rejection(p); // pending too: for when it rejects
+            return Ok(Value::Object(Vec::new()));
+        }
+        self.to_value(v)
+    }
+
+    /// A sync call's answer: settled promises are unwrapped, pending ones handed out.
     fn finish_sync(&self, v: JsValue<'js>) -> Outcome {
         if let Some(p) = v.as_promise() {
             match p.result::<JsValue>() {
@@ -978,7 +989,7 @@ impl<'js> State<'js> {
                 TimerPayload::AsyncDeadline { seq } => {
                     let p = self.pending.borrow_mut().remove(seq);
                     match p {
-                        Some(target) => self.deliver(target, Err(EngineError::Timeout)),
+                        Some(target) => self.deliver(target, Err(EngineError::PendingTimeout)),
                         None => self.module_timed_out(*seq),
                     }
                 }
@@ -1274,10 +1285,11 @@ pub(crate) fn describe(e: &EngineError) -> String {
     match e {
         EngineError::Js(i) => format!("{}: {}", i.name, i.message),
         EngineError::Timeout => "Evaluation timed out".into(),
+        EngineError::PendingTimeout => "Evaluation timed out (promise still pending)".into(),
         EngineError::Terminated(m) => m.clone(),
         EngineError::Interrupted => "Evaluation interrupted".into(),
         EngineError::Conversion(m) => m.clone(),
-        EngineError::Closed => "Runtime has been shut down (closed)".into(),
+        EngineError::Closed => "Runtime has been closed".into(),
         EngineError::Internal(m) => m.clone(),
     }
 }

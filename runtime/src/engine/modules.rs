@@ -18,7 +18,7 @@
 //!   a `Settle` command, and once none is missing discovery runs again.
 
 use super::core::{describe, State, Waiter};
-use crate::command::{EngineError, JsErrorInfo, ModuleChange, Outcome, SettleError};
+use crate::command::{EngineError, ModuleChange, Outcome, SettleError};
 use crate::python::host::{self, HostOutcome};
 use crate::value::{HostFn, Value};
 use rquickjs::{qjs, Ctx, Function, Promise, Value as JsValue};
@@ -54,9 +54,45 @@ pub(super) struct Registry {
     discovery: Vec<Discovery>,
     /// Nesting of main-context compiles whose graph discovery has checked.
     verified: usize,
+    /// The last resolution/loading failure thrown into JS (jsrun's own text, reported
+    /// as it is; any other error while loading is the engine's, "Uncaught Name: ...").
+    last_failure: Option<String>,
+    /// Entry modules evaluated once: evaluating one again gives its cached outcome.
+    evaluated: HashSet<String>,
+}
+
+/// The resolved name of static module `name` (as the published jsrun names them).
+const STATIC_PREFIX: &str = "jsrun://static/";
+
+fn static_url(name: &str) -> String {
+    format!("{STATIC_PREFIX}{name}")
+}
+
+/// A module that could not be resolved, fetched, compiled or linked (a `RuntimeError`,
+/// worded as the published jsrun does); `specifier` is the one `eval_module` got.
+fn load_error(specifier: &str, detail: &str) -> EngineError {
+    EngineError::Internal(format!(
+        "Module evaluation failed: Failed to load module '{specifier}': {detail}"
+    ))
+}
+
+/// The Python type name of a converted value, for "'T' object cannot be cast as 'str'".
+fn py_type(v: &Value) -> &'static str {
+    match v {
+        Value::Undefined => "JsUndefined",
+        Value::Null => "NoneType",
+        Value::Date(_) => "datetime.datetime",
+        other => kind(other),
+    }
+}
+
+fn not_a_string(what: &str, v: &Value) -> String {
+    format!("{what}: TypeError: '{}' object cannot be cast as 'str'", py_type(v))
 }
 
 pub(super) struct Op {
+    /// As `eval_module` got it (for messages), and resolved.
+    specifier: String,
     name: String,
     deadline: Option<Instant>,
     done: Waiter,
@@ -198,59 +234,6 @@ fn compile(ctx: *mut qjs::JSContext, name: &str, source: &str) -> Option<NonNull
     }
 }
 
-/// `./x` and `../x` against `base` (an URL such as `file:///a/b.js`, or `static:name`).
-pub(super) fn join(base: &str, spec: &str) -> String {
-    let (prefix, path) = match base.find("://") {
-        Some(i) => {
-            let rest = &base[i + 3..];
-            let cut = rest.find('/').map(|j| i + 3 + j).unwrap_or(base.len());
-            (&base[..cut], &base[cut..])
-        }
-        None => match base.find(':') {
-            Some(i) => (&base[..=i], &base[i + 1..]),
-            None => ("", base),
-        },
-    };
-    let joined = if spec.starts_with('/') {
-        spec.to_string()
-    } else {
-        match path.rfind('/') {
-            Some(i) => format!("{}{}", &path[..=i], spec),
-            None => spec.to_string(),
-        }
-    };
-    let absolute = joined.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in joined.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    let mut out = String::from(prefix);
-    if absolute {
-        out.push('/');
-    }
-    out.push_str(&parts.join("/"));
-    out
-}
-
-fn has_scheme(s: &str) -> bool {
-    match s.find(':') {
-        Some(i) if i > 1 => s[..i]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)),
-        _ => false,
-    }
-}
-
-fn is_relative(s: &str) -> bool {
-    s.starts_with("./") || s.starts_with("../") || s.starts_with('/') || s == "." || s == ".."
-}
-
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Undefined => "undefined",
@@ -271,20 +254,12 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-fn js_error(message: String) -> EngineError {
-    EngineError::Js(JsErrorInfo {
-        name: "Error".into(),
-        message,
-        stack: None,
-    })
-}
-
 impl<'js> ModuleHost for State<'js> {
     fn normalize(&self, ctx: *mut qjs::JSContext, base: &str, spec: &str) -> Option<String> {
         match self.resolve_module(base, spec) {
             Ok(r) => Some(r),
             Err(msg) => {
-                throw(ctx, "Error", &msg);
+                self.fail_load(ctx, msg);
                 None
             }
         }
@@ -304,10 +279,26 @@ impl<'js> ModuleHost for State<'js> {
 }
 
 impl<'js> State<'js> {
-    fn imported_from(&self, name: &str) -> String {
-        match self.modules.borrow().referrers.get(name) {
-            Some(r) if !r.is_empty() => format!(" (imported from '{r}')"),
-            _ => String::new(),
+    /// Throws jsrun's own resolution/loading failure `msg` into `ctx`.
+    fn fail_load(&self, ctx: *mut qjs::JSContext, msg: String) {
+        throw(ctx, "TypeError", &msg);
+        self.modules.borrow_mut().last_failure = Some(msg);
+    }
+
+    /// An error from loading `specifier`'s graph as the caller sees it: a failure of
+    /// jsrun's as it is, an engine error (syntax, linking) as "Uncaught Name: message".
+    fn loading_failed(&self, specifier: &str, e: EngineError) -> EngineError {
+        match e {
+            EngineError::Js(info) => {
+                let ours = self.modules.borrow_mut().last_failure.take();
+                // (`annotate` may have added the importer's name to it since.)
+                if let Some(ours) = ours.filter(|o| info.message.starts_with(o.as_str())) {
+                    load_error(specifier, &ours)
+                } else {
+                    load_error(specifier, &format!("Uncaught {}: {}", info.name, info.message))
+                }
+            }
+            other => other,
         }
     }
 
@@ -328,52 +319,41 @@ impl<'js> State<'js> {
                 m.loader = h;
             }
             ModuleChange::Static { name, source } => {
-                m.sources.insert(format!("static:{name}"), source.clone());
+                m.sources.insert(static_url(&name), source.clone());
                 m.statics.insert(name, source);
             }
         }
         Value::Undefined
     }
 
-    /// Resolution: the Python resolver first; `None` from it (or no resolver) falls
-    /// back to static modules, then relative resolution against the referrer.
+    /// Resolution: the Python resolver first (`referrer` "." for an entry module); `None`
+    /// or `""` from it (or no resolver) falls back to static modules (by bare name or
+    /// `static:name`). Anything else, relative specifiers too, is denied. The messages
+    /// are the published jsrun's.
     pub(super) fn resolve_module(&self, base: &str, spec: &str) -> Result<String, String> {
         let key = (base.to_string(), spec.to_string());
         if let Some(r) = self.modules.borrow().resolved.get(&key) {
             return Ok(r.clone());
         }
-        let from = if base.is_empty() {
-            String::new()
-        } else {
-            format!(" (imported from '{base}')")
-        };
         let resolver = self.modules.borrow().resolver.clone();
+        let has_resolver = resolver.is_some();
         let mut found = None;
         if let Some(res) = resolver {
-            let referrer = if base.is_empty() {
-                Value::Null
-            } else {
-                Value::String(base.to_string())
-            };
-            let args = vec![Value::String(spec.to_string()), referrer];
+            let referrer = if base.is_empty() { "." } else { base };
+            let args = vec![Value::String(spec.to_string()), Value::String(referrer.to_string())];
             match self.python_call(&res, args, None)?.0 {
-                HostOutcome::Value(Value::String(s)) => found = Some(s),
-                HostOutcome::Value(Value::Null | Value::Undefined) => {}
+                HostOutcome::Value(Value::String(s)) if !s.is_empty() => found = Some(s),
+                HostOutcome::Value(Value::String(_) | Value::Null | Value::Undefined) => {}
                 HostOutcome::Value(v) => {
-                    return Err(format!(
-                        "Cannot resolve module '{spec}'{from}: the module resolver must return str or None, not {}",
-                        kind(&v)
-                    ))
+                    return Err(not_a_string("Module resolver must return a string or None", &v))
                 }
                 HostOutcome::Error { name, message } => {
-                    return Err(format!(
-                        "Cannot resolve module '{spec}'{from}: the module resolver raised {name}: {message}"
-                    ))
+                    return Err(format!("Module resolution failed for {spec}: {name}: {message}"))
                 }
                 HostOutcome::Scheduled => {
-                    return Err(format!(
-                        "Cannot resolve module '{spec}'{from}: the module resolver must return str or None, not an awaitable"
-                    ))
+                    return Err("Module resolver must return a string or None: TypeError: \
+                                'coroutine' object cannot be cast as 'str'"
+                        .into())
                 }
                 HostOutcome::Unavailable(m) => return Err(m),
             }
@@ -382,22 +362,18 @@ impl<'js> State<'js> {
             Some(s) => s,
             None => {
                 let m = self.modules.borrow();
-                if m.statics.contains_key(spec) {
-                    format!("static:{spec}")
-                } else if spec.starts_with("static:") && m.statics.contains_key(&spec[7..]) {
+                let bare = spec.strip_prefix("static:").unwrap_or(spec);
+                if m.statics.contains_key(spec) || m.statics.contains_key(bare) {
+                    static_url(if m.statics.contains_key(spec) { spec } else { bare })
+                } else if spec.starts_with(STATIC_PREFIX) && m.sources.contains_key(spec) {
                     spec.to_string()
-                } else if is_relative(spec) {
-                    if base.is_empty() {
-                        return Err(format!(
-                            "Cannot resolve module '{spec}': a relative specifier needs a referrer"
-                        ));
-                    }
-                    join(base, spec)
-                } else if has_scheme(spec) || m.loader.is_some() {
-                    spec.to_string()
+                } else if has_resolver {
+                    return Err(format!(
+                        "Module resolution denied for {spec}. Resolver returned None and no static module was found."
+                    ));
                 } else {
                     return Err(format!(
-                        "Cannot resolve module '{spec}'{from}: no static module of that name, and no module resolver or loader is set"
+                        "Module resolution denied for {spec}. Did you call add_static_module()?"
                     ));
                 }
             }
@@ -437,10 +413,9 @@ impl<'js> State<'js> {
         if let Some(&id) = self.modules.borrow().in_flight.get(name) {
             return Fetched::Scheduled(id);
         }
-        let from = self.imported_from(name);
         let Some(loader) = self.modules.borrow().loader.clone() else {
             return Fetched::Failed(format!(
-                "Cannot load module '{name}'{from}: no module loader is set (and no static module of that name)"
+                "Module loading denied for {name}. Did you call set_module_loader()?"
             ));
         };
         let event_loop = self
@@ -461,16 +436,10 @@ impl<'js> State<'js> {
                     .insert(name.to_string(), s.clone());
                 Fetched::Source(s)
             }
-            HostOutcome::Value(Value::Null | Value::Undefined) => Fetched::Failed(format!(
-                "Cannot find module '{name}'{from}: the module loader returned None"
-            )),
-            HostOutcome::Value(v) => Fetched::Failed(format!(
-                "Cannot load module '{name}'{from}: the module loader must return str (or an awaitable of str), not {}",
-                kind(&v)
-            )),
-            HostOutcome::Error { name: t, message } => Fetched::Failed(format!(
-                "Cannot load module '{name}'{from}: the module loader raised {t}: {message}"
-            )),
+            HostOutcome::Value(v) => Fetched::Failed(not_a_string("Module loader must return a string", &v)),
+            HostOutcome::Error { name: t, message } => {
+                Fetched::Failed(format!("Failed to call module loader: {t}: {message}"))
+            }
             HostOutcome::Scheduled => {
                 let mut m = self.modules.borrow_mut();
                 m.fetches.insert(id, (name.to_string(), Vec::new()));
@@ -565,7 +534,7 @@ impl<'js> State<'js> {
                 return placeholder();
             }
             Fetched::Failed(msg) => {
-                throw(ctx, "Error", &msg);
+                self.fail_load(ctx, msg);
                 return std::ptr::null_mut();
             }
         };
@@ -656,10 +625,11 @@ impl<'js> State<'js> {
         }
         let name = match self.resolve_module("", &specifier) {
             Ok(n) => n,
-            Err(m) => return self.deliver(done, Err(js_error(m))),
+            Err(m) => return self.deliver(done, Err(load_error(&specifier, &m))),
         };
         let timeout = timeout.or(self.shared.default_timeout);
         let op = Op {
+            specifier,
             name,
             deadline: timeout.map(|t| Instant::now() + t),
             done,
@@ -678,16 +648,20 @@ impl<'js> State<'js> {
                 Waiter::Sync(_) => None, // jsrun's background loop
             };
             match self.discover(&op.name, Some(seq), event_loop) {
-                Err(e) => return self.deliver(op.done, Err(e)),
+                Err(e) => {
+                    let e = self.loading_failed(&op.specifier, e);
+                    return self.deliver(op.done, Err(e));
+                }
                 Ok(ids) if !ids.is_empty() => {
-                    if op.inline {
-                        let missing = self.missing_names(&ids);
-                        let msg = format!(
-                            "Cannot load module '{}': the module loader returned an awaitable for {missing}, \
-                             which a call made from inside a bound Python function cannot wait for",
-                            op.name
+                    if op.inline || matches!(op.done, Waiter::Sync(_)) {
+                        // (The awaitables run on jsrun's background loop meanwhile; a
+                        // source they give is kept for later evaluations.)
+                        let e = load_error(
+                            &op.specifier,
+                            "An async module loader cannot be used with a synchronous evaluation \
+                             (eval_module). Use eval_module_async() instead.",
                         );
-                        return self.deliver(op.done, Err(js_error(msg)));
+                        return self.deliver(op.done, Err(e));
                     }
                     op.waiting = ids.into_iter().collect();
                     if !op.timer_armed {
@@ -720,7 +694,7 @@ impl<'js> State<'js> {
             Waiter::Async(_) => "eval_module_async",
             Waiter::Sync(_) => "eval_module_sync",
         };
-        let r = self.timed(kind, |_| {}, seq, remaining, |s| s.run_module(&op.name));
+        let r = self.timed(kind, |_| {}, seq, remaining, |s| s.run_module(&op.specifier, &op.name));
         match op.done {
             // Inside a bound Python function the engine thread cannot wait.
             Waiter::Sync(reply) if op.inline => {
@@ -740,8 +714,10 @@ impl<'js> State<'js> {
         }
     }
 
-    /// Links and evaluates `name`: its evaluation promise and its namespace.
-    fn run_module(&self, name: &str) -> Result<(Promise<'js>, JsValue<'js>), EngineError> {
+    /// Links and evaluates `name`: its evaluation promise and its namespace. A link
+    /// error, or a module whose earlier evaluation failed, is a loading failure.
+    fn run_module(&self, specifier: &str, name: &str) -> Result<(Promise<'js>, JsValue<'js>), EngineError> {
+        let again = !self.modules.borrow_mut().evaluated.insert(name.to_string());
         let existing = self.modules.borrow().declared.get(name).copied();
         let m = match existing {
             Some(p) => p,
@@ -756,7 +732,8 @@ impl<'js> State<'js> {
             qjs::JS_DupValue(ctx, v); // JS_EvalFunction consumes one reference
             let p = qjs::JS_EvalFunction(ctx, v);
             if qjs::JS_IsException(p) {
-                return Err(self.error(rquickjs::Error::Exception));
+                let e = self.error(rquickjs::Error::Exception);
+                return Err(self.loading_failed(specifier, e));
             }
             let p = JsValue::from_raw(self.ctx.clone(), p);
             let ns = qjs::JS_GetModuleNamespace(ctx, m.as_ptr());
@@ -767,6 +744,21 @@ impl<'js> State<'js> {
         };
         self.run_jobs();
         let done = Promise::from_value(done).map_err(|e| self.error(e))?;
+        if again {
+            if let Some(Err(e)) = done.result::<JsValue>() {
+                self.consume_rejection(&done);
+                return Err(match self.error(e) {
+                    EngineError::Js(info) => {
+                        let mut text = format!("{}: {}", info.name, info.message);
+                        if let Some(stack) = info.stack.as_deref().filter(|s| !s.trim().is_empty()) {
+                            text = format!("{text}\n{}", stack.trim_end());
+                        }
+                        load_error(specifier, &text)
+                    }
+                    other => other,
+                });
+            }
+        }
         Ok((done, ns))
     }
 
@@ -812,22 +804,13 @@ impl<'js> State<'js> {
             m.in_flight.remove(&f.0);
             f
         };
-        let from = self.imported_from(&name);
         let failure = match result {
             Ok(Value::String(s)) => {
                 self.modules.borrow_mut().sources.insert(name.clone(), s);
                 None
             }
-            Ok(Value::Null | Value::Undefined) => Some(format!(
-                "Cannot find module '{name}'{from}: the module loader returned None"
-            )),
-            Ok(v) => Some(format!(
-                "Cannot load module '{name}'{from}: the module loader must return str (or an awaitable of str), not {}",
-                kind(&v)
-            )),
-            Err(SettleError { name: t, message }) => Some(format!(
-                "Cannot load module '{name}'{from}: the module loader raised {t}: {message}"
-            )),
+            Ok(v) => Some(not_a_string("Module loader must return a string", &v)),
+            Err(SettleError { name: t, message }) => Some(format!("Module loader failed: {t}: {message}")),
         };
         for seq in waiters {
             let ready = {
@@ -845,7 +828,10 @@ impl<'js> State<'js> {
             };
             if let Some(mut op) = ready {
                 match op.failed.take() {
-                    Some(msg) => self.deliver(op.done, Err(js_error(msg))),
+                    Some(msg) => {
+                        let e = load_error(&op.specifier, &msg);
+                        self.deliver(op.done, Err(e))
+                    }
                     None => {
                         if self.running().is_err() || self.shared.is_cancelled(seq) {
                             let e = self.running().err().unwrap_or(EngineError::Interrupted);
@@ -924,19 +910,5 @@ fn annotate(ctx: *mut qjs::JSContext, name: &str) {
             }
         }
         qjs::JS_Throw(ctx, e);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::join;
-
-    #[test]
-    fn relative_resolution() {
-        assert_eq!(join("file:///x/a.js", "./b.js"), "file:///x/b.js");
-        assert_eq!(join("file:///x/y/a.js", "../b.js"), "file:///x/b.js");
-        assert_eq!(join("file:///x/a.js", "/b.js"), "file:///b.js");
-        assert_eq!(join("https://h.org/p/a.js", "./q/b.js"), "https://h.org/p/q/b.js");
-        assert_eq!(join("static:foo", "./bar"), "static:bar");
     }
 }

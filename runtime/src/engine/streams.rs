@@ -70,11 +70,10 @@ pub(super) struct Streams<'js> {
     py: RefCell<HashMap<u64, PyEntry<'js>>>,
 }
 
-/// What `bytes_streamed_*` counts for one chunk: the UTF-8 length of a string, the
-/// length of bytes (`Uint8Array`, `ArrayBuffer`, Python `bytes`); 0 for anything else.
+/// What `bytes_streamed_*` counts for one chunk: the length of binary data (bytes /
+/// Uint8Array); other chunks count 0, as in the published jsrun.
 fn chunk_bytes(v: &Value) -> u64 {
     match v {
-        Value::String(s) => s.len() as u64,
         Value::Bytes(b) => b.len() as u64,
         _ => 0,
     }

@@ -197,6 +197,7 @@ fn loggable(e: EngineError) -> Option<String> {
             Some(super::describe(&e))
         }
         EngineError::Timeout
+        | EngineError::PendingTimeout
         | EngineError::Terminated(_)
         | EngineError::Interrupted
         | EngineError::Closed => None,

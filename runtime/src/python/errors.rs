@@ -19,7 +19,12 @@ pyo3::create_exception!(
     "The runtime was terminated (host request or heap limit)."
 );
 
-pub const CLOSED_MSG: &str = "Runtime has been shut down (runtime is closed)";
+pub const CLOSED_MSG: &str = "Runtime has been closed";
+
+/// The timeout expired while JS ran / while a promise was pending (`_aio` words them
+/// as the published jsrun does, with the operation and the timeout).
+pub const TIMEOUT_MSG: &str = "Evaluation timed out";
+pub const PENDING_TIMEOUT_MSG: &str = "Evaluation timed out (promise still pending)";
 
 pub fn closed_err() -> PyErr {
     PyRuntimeError::new_err(CLOSED_MSG)
@@ -95,7 +100,8 @@ pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
             let _ = v.setattr("frames", fr);
             err
         }
-        EngineError::Timeout => PyRuntimeError::new_err("Evaluation timed out"),
+        EngineError::Timeout => PyRuntimeError::new_err(TIMEOUT_MSG),
+        EngineError::PendingTimeout => PyRuntimeError::new_err(PENDING_TIMEOUT_MSG),
         EngineError::Terminated(m) => RuntimeTerminated::new_err(m),
         EngineError::Interrupted => PyKeyboardInterrupt::new_err(()),
         EngineError::Conversion(m) => PyRuntimeError::new_err(m),

@@ -15,43 +15,54 @@ pub mod wait;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDelta, PyFloat, PyInt};
+use pyo3::types::{PyBool, PyDelta, PyFloat, PyInt, PyString};
 use std::time::Duration;
 
-/// Checks a `timeout=` argument when an async method is called (the coroutine it
-/// returns would only raise at the first await).
-#[pyfunction]
-pub fn _check_timeout(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-    parse_timeout(timeout).map(|_| ())
+/// A `str` argument, with the published jsrun's message for anything else
+/// ("argument 'name': 'int' object cannot be cast as 'str'").
+pub fn str_arg(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<String> {
+    match obj.cast::<PyString>() {
+        Ok(s) => Ok(s.to_str()?.to_owned()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "argument '{arg}': '{}' object cannot be cast as 'str'",
+            obj.get_type().name()?
+        ))),
+    }
 }
 
-/// Seconds (`int`/`float`) or `datetime.timedelta`; finite and > 0.
+/// Checks a `timeout=` argument when an async method is called (the coroutine it
+/// returns would only raise at the first await); its whole milliseconds, for messages.
+#[pyfunction]
+pub fn _check_timeout(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u128>> {
+    parse_timeout(timeout).map(|d| d.map(|d| d.as_millis()))
+}
+
+/// Seconds (`int`/`float`, a `bool` counting as 0/1 as in the published jsrun) or
+/// `datetime.timedelta`; finite and > 0. The messages are the published jsrun's.
 pub fn parse_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration>> {
     let Some(obj) = obj else { return Ok(None) };
     if obj.is_none() {
         return Ok(None);
     }
-    let secs: f64 = if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(
-            "Timeout must be a number (seconds) or a datetime.timedelta, not bool",
-        ));
-    } else if obj.is_instance_of::<PyDelta>() {
+    let secs: f64 = if obj.is_instance_of::<PyDelta>() {
         obj.call_method0("total_seconds")?.extract()?
+    } else if obj.is_instance_of::<PyBool>() {
+        if obj.is_truthy()? { 1.0 } else { 0.0 }
     } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
         obj.extract()?
     } else {
-        return Err(PyTypeError::new_err(format!(
-            "Timeout must be a number (seconds) or a datetime.timedelta, not {}",
-            obj.get_type().name()?
-        )));
+        return Err(PyValueError::new_err(
+            "Timeout must be a number (seconds), datetime.timedelta, or None",
+        ));
     };
     if !secs.is_finite() {
-        return Err(PyValueError::new_err(
-            "Timeout must be a finite number of seconds",
-        ));
+        return Err(PyValueError::new_err("Timeout must be finite"));
     }
-    if secs <= 0.0 {
-        return Err(PyValueError::new_err("Timeout must be positive"));
+    if secs < 0.0 {
+        return Err(PyValueError::new_err("Timeout cannot be negative"));
+    }
+    if secs == 0.0 {
+        return Err(PyValueError::new_err("Timeout cannot be zero"));
     }
     Duration::try_from_secs_f64(secs)
         .map(Some)

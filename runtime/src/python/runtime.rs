@@ -178,9 +178,10 @@ impl Runtime {
     fn eval_module<'py>(
         &self,
         py: Python<'py>,
-        specifier: &str,
+        specifier: &Bound<'py, PyAny>,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let specifier = crate::python::str_arg(specifier, "specifier")?;
         let timeout = parse_timeout(timeout)?;
         self.request(py, |seq, reply| Command::EvalModule {
             seq,
@@ -196,9 +197,10 @@ impl Runtime {
         &self,
         event_loop: &Bound<'py, PyAny>,
         future: &Bound<'py, PyAny>,
-        specifier: &str,
+        specifier: &Bound<'py, PyAny>,
         timeout: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<()> {
+        let specifier = crate::python::str_arg(specifier, "specifier")?;
         let timeout = parse_timeout(timeout)?;
         self.start(event_loop, future, |seq, target| Command::EvalModuleAsync {
             seq,
@@ -209,8 +211,10 @@ impl Runtime {
     }
 
     /// Sets the module resolver `fn(specifier, referrer) -> str | None` (`referrer` is
-    /// None for the module passed to `eval_module`); `None` from it falls back to static
-    /// modules, then to relative resolution against the referrer. `None` removes it.
+    /// "." for the module passed to `eval_module`); `None` or `""` from it falls back to
+    /// static modules. What it returns is loaded by the module loader (a static
+    /// module's own name, `jsrun://static/<name>`, loads the static module). `None`
+    /// removes it.
     fn set_module_resolver(&self, py: Python<'_>, resolver: &Bound<'_, PyAny>) -> PyResult<()> {
         let change = crate::python::modules::resolver(resolver)?;
         self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
@@ -218,17 +222,25 @@ impl Runtime {
     }
 
     /// Sets the module loader `fn(resolved_specifier) -> str | Awaitable[str]` that
-    /// supplies module sources (`None` from it: module not found). `None` removes it.
+    /// supplies the source of what the resolver returned (an awaitable only for
+    /// `eval_module_async`). `None` removes it.
     fn set_module_loader(&self, py: Python<'_>, loader: &Bound<'_, PyAny>) -> PyResult<()> {
         let change = crate::python::modules::loader(loader)?;
         self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
         Ok(())
     }
 
-    /// Registers module `source`, importable by the bare name `name` (resolved as
-    /// `static:<name>`). A module already evaluated keeps its first source.
-    fn add_static_module(&self, py: Python<'_>, name: &str, source: &str) -> PyResult<()> {
-        let change = crate::python::modules::static_module(name, source)?;
+    /// Registers module `source`, importable as `name` or `static:<name>` (resolved as
+    /// `jsrun://static/<name>`). A module already evaluated keeps its first source.
+    fn add_static_module(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyAny>,
+        source: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let name = crate::python::str_arg(name, "name")?;
+        let source = crate::python::str_arg(source, "source")?;
+        let change = crate::python::modules::static_module(&name, &source)?;
         self.ack(py, |reply| Command::ConfigureModules { change, reply })?;
         Ok(())
     }
@@ -262,12 +274,22 @@ impl Runtime {
         let py = slf.py();
         match func {
             Some(f) => {
+                // The published jsrun's checks and messages.
+                if !f.is_callable() {
+                    return Err(PyTypeError::new_err(
+                        "runtime.bind expects a callable or to be used as a decorator",
+                    ));
+                }
                 let n = match name {
                     Some(n) => n,
                     None => f
                         .getattr("__name__")
                         .and_then(|n| n.extract::<String>())
-                        .map_err(|_| PyValueError::new_err("cannot infer a name: pass name="))?,
+                        .ok()
+                        .filter(|n| !n.is_empty())
+                        .ok_or_else(|| {
+                            PyValueError::new_err("A function name is required when binding to JavaScript")
+                        })?,
                 };
                 slf.get().bind_function(py, &n, f)?;
                 Ok(f.clone().unbind())

@@ -5,7 +5,6 @@
 
 use crate::command::Command;
 use crate::engine::Handle;
-use crate::python::errors::closed_err;
 use crate::python::function::start_async;
 use crate::python::host::{error_parts, Settler, Settles};
 use crate::value::Value;
@@ -83,7 +82,7 @@ impl JsStream {
             ));
         }
         if self.handle.is_closed() {
-            return Err(closed_err());
+            return Err(PyRuntimeError::new_err("Runtime has been shut down"));
         }
         let id = self.id;
         start_async(&self.handle, event_loop, future, |seq, target| Command::StreamRead {
@@ -129,6 +128,18 @@ impl std::fmt::Debug for PySource {
 }
 
 impl PySource {
+    /// `close()` was called on it (or it ended).
+    fn is_closed(&self, py: Python<'_>) -> bool {
+        match self.driver(py) {
+            Some(d) => d
+                .bind(py)
+                .getattr("_closed")
+                .and_then(|v| v.is_truthy())
+                .unwrap_or(false),
+            None => true,
+        }
+    }
+
     fn driver(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.driver
             .lock()
@@ -190,11 +201,8 @@ pub fn source_loop<'py>(py: Python<'py>, handle: &Arc<Handle>) -> PyResult<Bound
         Ok(lp) => Ok(lp),
         Err(_) => crate::python::host::handler_loop(py)
             .filter(|_| handle.on_engine_thread())
-            .ok_or_else(|| {
-                PyRuntimeError::new_err(
-                    "stream_from_async_iterable() needs a running asyncio event loop: call it from a coroutine (or from a handler called during eval_async/call_async)",
-                )
-            }),
+            // asyncio's own words, as in the published jsrun.
+            .ok_or_else(|| PyRuntimeError::new_err("no running event loop")),
     }
 }
 
@@ -226,6 +234,9 @@ pub fn stream_value(
                 "Cannot pass a PyStreamSource to another runtime",
             )));
         }
+    }
+    if inner.is_closed(obj.py()) {
+        return Some(Err(PyRuntimeError::new_err("Stream has been closed")));
     }
     if inner.consumed.swap(true, Ordering::AcqRel) {
         return Some(Err(PyRuntimeError::new_err(

@@ -1,10 +1,10 @@
 //! `jsrun.undefined`: the only `JsUndefined`.
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
-/// JavaScript `undefined` (falsy; `str()` is "undefined").
+/// JavaScript `undefined` (falsy; `str()` is "undefined", `repr()` "JsUndefined").
 ///
 /// Only the `jsrun.undefined` singleton exists: constructing another raises.
 #[pyclass(frozen, module = "jsrun")]
@@ -24,15 +24,16 @@ pub fn undefined(py: Python<'_>) -> &Bound<'_, JsUndefined> {
 impl JsUndefined {
     #[new]
     fn py_new() -> PyResult<Self> {
-        Err(PyTypeError::new_err(
-            "JsUndefined cannot be instantiated; use jsrun.undefined",
+        Err(PyRuntimeError::new_err(
+            "JsUndefined is a singleton; use jsrun.undefined",
         ))
     }
     fn __bool__(&self) -> bool {
         false
     }
+    /// As the published jsrun's (`str()` is "undefined").
     fn __repr__(&self) -> &'static str {
-        "undefined"
+        "JsUndefined"
     }
     fn __str__(&self) -> &'static str {
         "undefined"
