@@ -248,3 +248,15 @@ def test_cancel_stops_running_js(rt):
         return await asyncio.wait_for(rt.eval_async("'next'"), 10)
 
     assert run(main()) == "next"
+
+
+def test_eval_async_is_a_coroutine_usable_outside_a_loop(rt):
+    # Allow-listed (eval-async-coroutine): the published jsrun raises "no running event
+    # loop" when eval_async is called outside a loop; ours returns a coroutine, which
+    # asyncio.run() (or any loop, later) runs.
+    coro = rt.eval_async("Promise.resolve(6 * 7)")
+    assert asyncio.iscoroutine(coro)
+    assert asyncio.run(coro) == 42
+    module = rt.eval_module_async
+    rt.add_static_module("m", "export const v = 1;")
+    assert asyncio.run(module("m")) == {"v": 1}

@@ -38,7 +38,8 @@ def test_undefined_singleton():
     assert str(u) == "undefined"
     assert jsrun.eval("undefined") is u
     assert isinstance(u, jsrun.JsUndefined)
-    with pytest.raises(TypeError):
+    assert repr(u) == "JsUndefined"  # as the published jsrun's
+    with pytest.raises(RuntimeError, match="^JsUndefined is a singleton; use jsrun.undefined$"):
         jsrun.JsUndefined()
 
 

@@ -284,3 +284,33 @@ def test_close_default_runtime_ownership():
     assert rt.is_closed()
     rt2 = jsrun.get_default_runtime()
     assert rt2 is not rt and jsrun.eval("5") == 5
+
+
+def test_default_runtime_of_a_thread_used_and_dropped_elsewhere():
+    # Allow-listed (default-runtime-shared): the published Runtime is unsendable, so a
+    # thread's default runtime dropped on another thread ends the process; ours is
+    # shared: any thread may use, close or drop any runtime.
+    made = {}
+
+    def worker():
+        made["rt"] = jsrun.get_default_runtime()
+        made["rt"].eval("globalThis.fromWorker = 'w'")
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join(30)
+    rt = made.pop("rt")
+    assert rt is not jsrun.get_default_runtime()
+    # The worker's thread ended, which closed its default runtime.
+    assert rt.is_closed()
+    rt2 = jsrun.Runtime()
+
+    def other():
+        made["value"] = rt2.eval("40 + 2")
+
+    t = threading.Thread(target=other)
+    t.start()
+    t.join(30)
+    assert made["value"] == 42
+    del rt, rt2  # dropped here, made there: no crash, no warning
+    jsrun.close_default_runtime()
