@@ -32,6 +32,10 @@ pub enum EngineError {
     Conversion(String),
     /// The runtime is closed.
     Closed,
+    /// A module (or one it imports) could not be resolved, fetched, compiled or linked:
+    /// "Failed to load module '<specifier>': <why>" (a `RuntimeError` after the
+    /// module entry point's "Module evaluation failed: ").
+    ModuleLoad(String),
     /// Anything else (engine-internal failure), as text.
     Internal(String),
 }

@@ -29,10 +29,14 @@ def test_eval_async_rejection(rt):
 
 def test_eval_async_timeout(rt):
     async def main():
-        with pytest.raises(RuntimeError, match="timed out"):
+        # The published jsrun's texts.
+        with pytest.raises(RuntimeError, match=r"^Evaluation failed: Evaluation timed out after 100ms \(promise still pending\)$"):
             await rt.eval_async("new Promise(() => {})", timeout=0.1)
-        with pytest.raises(RuntimeError, match="timed out"):
+        with pytest.raises(RuntimeError, match="^Evaluation failed: Async evaluation timed out after 100ms$"):
             await rt.eval_async("while(true){}", timeout=0.1)
+        f = rt.eval("() => new Promise(() => {})")
+        with pytest.raises(RuntimeError, match="^Function call failed: Function call timed out after 100ms$"):
+            await f.call_async(timeout=0.1)
 
     run(main())
     assert rt.eval("1") == 1

@@ -132,7 +132,7 @@ def test_config_validation():
         jsrun.RuntimeConfig(timeout=0)
     with pytest.raises(ValueError):
         jsrun.RuntimeConfig(timeout=float("inf"))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="^Timeout must be a number"):  # as published
         jsrun.RuntimeConfig(timeout="1s")
     with pytest.raises(ValueError):
         jsrun.Runtime(jsrun.RuntimeConfig(initial_heap_size=10))
@@ -171,10 +171,16 @@ def test_console_enabled(capsys):
 
 
 def test_timeout_argument_validation(rt):
-    with pytest.raises(ValueError):
+    # The published jsrun's texts (ValueError for a wrong type too).
+    with pytest.raises(ValueError, match="^Timeout cannot be negative$"):
         rt.eval("1", timeout=-1)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="^Timeout cannot be zero$"):
+        rt.eval("1", timeout=0)
+    with pytest.raises(ValueError, match="^Timeout must be finite$"):
+        rt.eval("1", timeout=float("nan"))
+    with pytest.raises(ValueError, match=r"^Timeout must be a number \(seconds\), datetime.timedelta, or None$"):
         rt.eval("1", timeout="x")
+    assert rt.eval("1", timeout=True) == 1  # a bool counts as 0/1 seconds
     import datetime
 
     assert rt.eval("1", timeout=datetime.timedelta(seconds=1)) == 1

@@ -94,9 +94,10 @@ async def drive_timed(kind: str, ms: "int | None", start: _t.Callable[..., _t.An
         if ms is None or type(exc) is not RuntimeError:
             raise
         message = str(exc)
-        if message not in (_RUNNING_TIMEOUT, _PENDING_TIMEOUT):
+        pending = message.endswith(_PENDING_TIMEOUT)
+        if not (pending or message.endswith(_RUNNING_TIMEOUT)):
             raise
-        worded = _TIMED_OUT[kind][message == _PENDING_TIMEOUT].format(ms=ms)
+        worded = _TIMED_OUT[kind][pending].format(ms=ms)
         raise RuntimeError(worded) from None
 
 

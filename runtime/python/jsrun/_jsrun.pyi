@@ -232,12 +232,15 @@ class Runtime:
         self, specifier: str, /, *, timeout: _Timeout = None
     ) -> Coroutine[Any, Any, dict[str, Any]]:
         """Same, as a coroutine: top-level await allowed, async loaders awaited on the caller's loop."""
-    def set_module_resolver(self, resolver: Callable[[str, str | None], str | None] | None) -> None:
-        """``resolver(specifier, referrer)``: a resolved name, or None for the static resolution."""
-    def set_module_loader(self, loader: Callable[[str], str | Awaitable[str] | None] | None) -> None:
-        """``loader(resolved_name)``: the module's source (or an awaitable of it); None = not found."""
+    def set_module_resolver(self, resolver: Callable[[str, str], str | None] | None) -> None:
+        """``resolver(specifier, referrer)`` (``referrer`` "." for the entry module): a resolved
+        URL for the loader, or None/"" for the static resolution; anything else is denied."""
+    def set_module_loader(self, loader: Callable[[str], Any] | None) -> None:
+        """``loader(resolved_url)``: the module's source, or an awaitable of it (for
+        ``eval_module_async`` only)."""
     def add_static_module(self, name: str, source: str) -> None:
-        """Registers a module importable by the bare ``name`` (resolved as ``static:<name>``)."""
+        """Registers a module importable as ``name`` or ``static:<name>`` (resolved as
+        ``jsrun://static/<name>``)."""
     def bind_function(self, name: str, handler: Callable[..., Any]) -> None: ...
     @overload
     def bind(self, func: _F, /, *, name: str | None = None) -> _F: ...
@@ -248,7 +251,8 @@ class Runtime:
         self, name: str, handler: Callable[..., Any], /, *, mode: Literal["sync", "async"] = "sync"
     ) -> int: ...
     def stream_from_async_iterable(self, iterable: AsyncIterable[Any]) -> PyStreamSource:
-        """Wrap `iterable` so JavaScript reads it as a `ReadableStream`; needs a running event loop."""
+        """Wrap `iterable` so JavaScript reads it as a `ReadableStream`; needs a running event
+        loop. What is not an async iterable fails the first read in JS."""
     def get_stats(self) -> RuntimeStats: ...
     def inspector_endpoints(self) -> InspectorEndpoints | None: ...
     def is_closed(self) -> bool: ...

@@ -1290,6 +1290,7 @@ pub(crate) fn describe(e: &EngineError) -> String {
         EngineError::Interrupted => "Evaluation interrupted".into(),
         EngineError::Conversion(m) => m.clone(),
         EngineError::Closed => "Runtime has been closed".into(),
+        EngineError::ModuleLoad(m) => format!("Module evaluation failed: {m}"),
         EngineError::Internal(m) => m.clone(),
     }
 }

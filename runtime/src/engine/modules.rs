@@ -71,9 +71,7 @@ fn static_url(name: &str) -> String {
 /// A module that could not be resolved, fetched, compiled or linked (a `RuntimeError`,
 /// worded as the published jsrun does); `specifier` is the one `eval_module` got.
 fn load_error(specifier: &str, detail: &str) -> EngineError {
-    EngineError::Internal(format!(
-        "Module evaluation failed: Failed to load module '{specifier}': {detail}"
-    ))
+    EngineError::ModuleLoad(format!("Failed to load module '{specifier}': {detail}"))
 }
 
 /// The Python type name of a converted value, for "'T' object cannot be cast as 'str'".

@@ -193,7 +193,10 @@ impl<'js> State<'js> {
 /// What is worth logging about an engine error (interrupts are not).
 fn loggable(e: EngineError) -> Option<String> {
     match e {
-        EngineError::Js(_) | EngineError::Conversion(_) | EngineError::Internal(_) => {
+        EngineError::Js(_)
+        | EngineError::Conversion(_)
+        | EngineError::Internal(_)
+        | EngineError::ModuleLoad(_) => {
             Some(super::describe(&e))
         }
         EngineError::Timeout

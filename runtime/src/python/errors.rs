@@ -106,6 +106,7 @@ pub fn engine_err(py: Python<'_>, e: EngineError) -> PyErr {
         EngineError::Interrupted => PyKeyboardInterrupt::new_err(()),
         EngineError::Conversion(m) => PyRuntimeError::new_err(m),
         EngineError::Closed => closed_err(),
+        EngineError::ModuleLoad(m) => PyRuntimeError::new_err(format!("Module evaluation failed: {m}")),
         EngineError::Internal(m) => PyRuntimeError::new_err(m),
     }
 }

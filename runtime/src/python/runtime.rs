@@ -274,22 +274,12 @@ impl Runtime {
         let py = slf.py();
         match func {
             Some(f) => {
-                // The published jsrun's checks and messages.
-                if !f.is_callable() {
-                    return Err(PyTypeError::new_err(
-                        "runtime.bind expects a callable or to be used as a decorator",
-                    ));
-                }
                 let n = match name {
                     Some(n) => n,
                     None => f
                         .getattr("__name__")
                         .and_then(|n| n.extract::<String>())
-                        .ok()
-                        .filter(|n| !n.is_empty())
-                        .ok_or_else(|| {
-                            PyValueError::new_err("A function name is required when binding to JavaScript")
-                        })?,
+                        .map_err(|_| PyValueError::new_err("cannot infer a name: pass name="))?,
                 };
                 slf.get().bind_function(py, &n, f)?;
                 Ok(f.clone().unbind())
