@@ -88,8 +88,16 @@ def both_command_and_file(js):
 @case
 def help_option(js):
     record = run_cli("--help")
-    lines = record["stdout"].splitlines()
-    record["stdout"] = [lines[0].split(" [")[0]] + [line for line in lines if line.startswith(("  -c", "  -h", "  file"))]
+    out = record["stdout"]
+    lines = out.splitlines()
+    # (argparse's layout differs between Python versions: the options are compared, not
+    # the lines; our extra options are not recorded.)
+    record["stdout"] = {
+        "usage": lines[0].split(" [")[0],
+        "description": lines[lines.index("") + 1] if "" in lines else None,
+        "file": [line.split(None, 1) for line in lines if line.startswith("  file")],
+        "options": ["-h" in out, "--help" in out, "-c" in out, "--command COMMAND" in out],
+    }
     return record
 
 
