@@ -30,10 +30,20 @@ pub fn str_arg(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<String> {
     }
 }
 
+/// The published text for a `timeout=` of a wrong type given to `eval_async`,
+/// `eval_module_async` or `call_async` (`RuntimeConfig`'s differs).
+const ASYNC_TIMEOUT_TYPE_MSG: &str = "Timeout must be a number (seconds), datetime.timedelta, or None";
+
 /// Checks a `timeout=` argument when an async method is called (the coroutine it
 /// returns would only raise at the first await); its whole milliseconds, for messages.
 #[pyfunction]
 pub fn _check_timeout(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u128>> {
+    if let Some(t) = timeout.filter(|t| !t.is_none()) {
+        // (`bool` is an `int`.)
+        if !(t.is_instance_of::<PyDelta>() || t.is_instance_of::<PyInt>() || t.is_instance_of::<PyFloat>()) {
+            return Err(PyValueError::new_err(ASYNC_TIMEOUT_TYPE_MSG));
+        }
+    }
     parse_timeout(timeout).map(|d| d.map(|d| d.as_millis()))
 }
 
@@ -51,9 +61,7 @@ pub fn parse_timeout(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Duration
     } else if obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>() {
         obj.extract()?
     } else {
-        return Err(PyValueError::new_err(
-            "Timeout must be a number (seconds), datetime.timedelta, or None",
-        ));
+        return Err(PyValueError::new_err(ASYNC_TIMEOUT_TYPE_MSG));
     };
     if !secs.is_finite() {
         return Err(PyValueError::new_err("Timeout must be finite"));
