@@ -4,19 +4,7 @@ import asyncio
 import datetime
 
 from harness import attempt, attempt_async, case
-
-
-def error_record(exc):
-    if type(exc).__name__ == "JavaScriptError":
-        return {"raises": "JavaScriptError", "name": exc.name, "message": exc.message}
-    return {"raises": type(exc).__name__, "message": str(exc)}
-
-
-async def js_error_async(fn):
-    try:
-        return await fn()
-    except Exception as exc:  # noqa: BLE001 - the exception is the observation
-        return error_record(exc)
+from observe import error_record, js_error_async
 
 
 @case

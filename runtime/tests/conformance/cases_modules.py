@@ -1,48 +1,9 @@
 """ES modules: static modules, resolver, loader, namespaces, top-level await, errors."""
 
 import datetime
-import re
 
 from harness import attempt, attempt_async, case
-
-
-def js_error(fn, *args, **kwargs):
-    """A call's result, or what it raised; a JavaScriptError keeps its JS ``name`` and
-    ``message`` (the engine's own texts differ between engines, so not ``str()``)."""
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - the exception is the observation
-        return error_record(exc)
-
-
-async def js_error_async(coro):
-    try:
-        return await coro
-    except Exception as exc:  # noqa: BLE001
-        return error_record(exc)
-
-
-def engine_neutral(message):
-    """A jsrun message up to the engine's own part: the JS error name (``... 'm': Uncaught
-    SyntaxError``) or the first line (stack frames differ between engines)."""
-    found = re.match(r"^(.*?: )(Uncaught )?([A-Za-z]*Error)\b", message)
-    return found.group(0) if found else message.split("\n")[0]
-
-
-def neutral_error(fn, *args):
-    """Like ``js_error``, with engine texts cut off (see ``engine_neutral``)."""
-    result = js_error(fn, *args)
-    if isinstance(result, dict) and result.get("raises") == "JavaScriptError":
-        return {"raises": "JavaScriptError", "name": result["name"]}
-    if isinstance(result, dict) and "raises" in result:
-        return {"raises": result["raises"], "message": engine_neutral(result["message"])}
-    return result
-
-
-def error_record(exc):
-    if type(exc).__name__ == "JavaScriptError":
-        return {"raises": "JavaScriptError", "name": exc.name, "message": exc.message}
-    return {"raises": type(exc).__name__, "message": str(exc)}
+from observe import js_error, js_error_async, neutral_error
 
 
 # ------------------------------------------------------------------ static modules

@@ -2,12 +2,7 @@
 iterable in JS), and the stream counters of get_stats()."""
 
 from harness import attempt, attempt_async, case
-
-
-def error_record(exc):
-    if type(exc).__name__ == "JavaScriptError":
-        return {"raises": "JavaScriptError", "name": exc.name, "message": exc.message}
-    return {"raises": type(exc).__name__, "message": str(exc)}
+from observe import error_record
 
 
 async def read_all(stream, limit=20):
