@@ -47,7 +47,7 @@ test-lint:
 
 # The crates are publishable (metadata, license, readme; verifies the packaged build).
 test-package:
-	cargo package -q -p pyo3-detach -p pyo3-detach-macros --allow-dirty
+	cargo package -q -p pyo3-detach -p pyo3-detach-macros -p pyo3-detach-model --allow-dirty
 
 # pyo3-detach against PyO3 0.27, 0.28, 0.29 and 0.30 (UI + runtime tests, examples
 # type-checked for a free-threaded target).
